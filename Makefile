@@ -1,0 +1,78 @@
+# The workbench: build, boot and test the series on Debian's Linux 6.12 in
+# QEMU.  See README.md; settings are in config.mk.
+
+include config.mk
+
+BUILD    := $(CURDIR)/build
+TREE     := $(BUILD)/linux
+PATCHES  := $(CURDIR)/patches
+KCONFIG  := $(CURDIR)/kconfig
+GUEST    := $(CURDIR)/guest
+CHECK_VARIANTS ?= $(VARIANTS)
+
+export BUILD TREE PATCHES KCONFIG GUEST CHECK_VARIANTS
+export BASE_PACKAGE BASE_VERSION BASE_TARBALL SELFTEST_TARGETS VARIANTS
+export QEMU_SMP QEMU_MEMORY QEMU_ACCEL QEMU_CPU KERNEL_CMDLINE VM_TIMEOUT
+export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_SMP)
+
+# Static programs the guest runs, from the repo's own C sources: tests/*.c.
+GUEST_SOURCES  := $(wildcard tests/*.c)
+GUEST_PROGRAMS := $(patsubst %.c,$(BUILD)/guest-bin/%,$(notdir $(GUEST_SOURCES)))
+GUEST_CFLAGS   := -O2 -Wall -Wextra -static -pthread \
+		  -isystem $(BUILD)/selftests/usr/include
+
+.PHONY: help check vm-run deps tree tree-reset export apply kernel kernels \
+	guest-image guest-programs clean
+
+help:
+	@sed -n 's/^## //p' README.md
+
+## make check           series hygiene + selftests on every kernel variant
+check: deps tree
+	host/check
+
+## make vm-run KERNEL=<variant> RUN='<cmd>' [ADD='<files>']
+vm-run: deps tree guest-image
+	@host/kernel-build $(KERNEL) >/dev/null
+	@host/vm-run "$(KERNEL)" "$(RUN)" $(ADD)
+
+deps:
+	@host/deps
+
+## make tree            create the kernel work tree from patches/
+tree: deps
+	@host/tree-create $(TREE)
+
+## make tree-reset      recreate the work tree from patches/ (FORCE=1 to drop unexported work)
+tree-reset: deps
+	@host/tree-reset $(TREE)
+
+## make export          export the work tree's commits to patches/
+export:
+	@host/tree-export $(TREE)
+
+## make apply KSRC=/path  git am the series onto your own kernel tree
+apply:
+	@host/series-apply "$(KSRC)"
+
+## make kernel VARIANT=<variant>, make kernels: build kernels
+kernel: deps tree
+	host/kernel-build $(VARIANT)
+
+kernels: deps tree
+	@for v in $(VARIANTS); do host/kernel-build $$v || exit; done
+
+guest-image: deps tree
+	@host/selftests-build
+	@$(MAKE) -s --no-print-directory guest-programs
+	@host/initramfs-build
+
+guest-programs: $(GUEST_PROGRAMS)
+
+$(BUILD)/guest-bin/%: tests/%.c $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ $< -lm
+
+## make clean           remove build/ (the work tree too: export first)
+clean:
+	rm -rf $(BUILD)

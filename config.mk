@@ -1,0 +1,35 @@
+# Settings of the workbench: the pinned base, the kernel variants and the QEMU
+# guest.  Everything here is data; the scripts in host/ read it from the
+# environment Make exports.  Override any of it on the command line, e.g.
+# `make check BASE_VERSION=6.12.115-2~deb12u1`.
+
+# The base the series is developed against: Debian's kernel source package.
+BASE_PACKAGE := linux-source-6.12
+BASE_VERSION := 6.12.117-1~deb12u1
+BASE_TARBALL := /usr/src/linux-source-6.12.tar.xz
+
+# Kernel variants: the kconfig fragments (kconfig/NAME.config) each is built
+# from, which tree it builds (base: the unpatched base; patched: the work
+# tree) and how many vCPUs the guest gets.
+VARIANTS := base patched debug up
+base_FRAGMENTS    := guest
+base_TREE         := base
+patched_FRAGMENTS := guest
+patched_TREE      := patched
+debug_FRAGMENTS   := guest debug
+debug_TREE        := patched
+up_FRAGMENTS      := guest up
+up_TREE           := patched
+up_SMP            := 1
+
+# The guest: QEMU under TCG (no KVM here), multi-threaded.
+QEMU_SMP     := 2
+QEMU_MEMORY  := 2G
+QEMU_ACCEL   := tcg,thread=multi
+QEMU_CPU     := max
+# vsyscall=xonly maps the gate VMA ([vsyscall]) so tests can check it.
+KERNEL_CMDLINE := console=ttyS0 panic=-1 oops=panic vsyscall=xonly \
+		  softlockup_panic=0 nokaslr
+# Seconds before a guest that has not powered off is killed.
+VM_TIMEOUT := 1200
+SELFTEST_TARGETS := proc

@@ -1,0 +1,50 @@
+# Helpers shared by the host scripts (sourced, not run).
+
+prog=${0##*/}
+
+die() {
+	printf '%s: error: %s\n' "$prog" "$*" >&2
+	exit 1
+}
+
+note() {
+	printf '%s: %s\n' "$prog" "$*" >&2
+}
+
+# record pass|fail|skip NAME: record one check result for host/check's tally
+# (in $CHECK_RESULTS when set).
+record() {
+	if [ -n "${CHECK_RESULTS:-}" ]; then
+		printf '%s %s\n' "$1" "$2" >>"$CHECK_RESULTS"
+	fi
+}
+
+# result pass|fail|skip NAME: record one check result and print it.
+result() {
+	record "$1" "$2"
+	printf '%-4s %s\n' "$1" "$2"
+}
+
+# variant_var VARIANT NAME: the value of VARIANT_NAME from config.mk.
+variant_var() {
+	eval "printf '%s' \"\${${1}_${2}:-}\""
+}
+
+# need_variant VARIANT: fail unless VARIANT is one config.mk defines.
+need_variant() {
+	case " $VARIANTS " in
+	*" $1 "*) ;;
+	*) die "unknown kernel variant '$1' (one of: $VARIANTS)" ;;
+	esac
+}
+
+# patch_ids: stable patch-ids of the patches on stdin, sorted.
+patch_ids() {
+	git patch-id --stable | cut -d' ' -f1 | sort
+}
+
+# series_files: the patch files listed in patches/series, in order.
+series_files() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series" |
+		sed "s|^|$PATCHES/|"
+}
