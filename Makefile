@@ -34,7 +34,7 @@ check: deps tree
 ## make vm-run KERNEL=<variant> RUN='<cmd>' [ADD='<files>']
 vm-run: deps tree guest-image
 	@host/kernel-build $(KERNEL) >/dev/null
-	@host/vm-run "$(KERNEL)" "$(RUN)" $(ADD)
+	@host/vm-run "$(KERNEL)" '$(subst ','\'',$(value RUN))' $(ADD)
 
 deps:
 	@host/deps
