@@ -14,14 +14,19 @@ export BUILD TREE PATCHES KCONFIG GUEST CHECK_VARIANTS
 export BASE_PACKAGE BASE_VERSION BASE_TARBALL SELFTEST_TARGETS VARIANTS
 export QEMU_SMP QEMU_MEMORY QEMU_ACCEL QEMU_CPU KERNEL_CMDLINE VM_TIMEOUT
 export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_SMP)
+export BENCH BENCH_VMAS
+export BENCH_REPS = $(BENCH_REPS_$(BENCH))
+export BENCH_SECS = $(BENCH_SECS_$(BENCH))
+export BENCH_COST = $(BENCH_COST_$(BENCH))
 
-# Static programs the guest runs, from the repo's own C sources: tests/*.c.
-GUEST_SOURCES  := $(wildcard tests/*.c)
+# Static programs the guest runs, from the repo's own C sources: tests/*.c
+# and the benchmark's bench/*.c.
+GUEST_SOURCES  := $(wildcard tests/*.c) $(wildcard bench/*.c)
 GUEST_PROGRAMS := $(patsubst %.c,$(BUILD)/guest-bin/%,$(notdir $(GUEST_SOURCES)))
 GUEST_CFLAGS   := -O2 -Wall -Wextra -static -pthread \
 		  -isystem $(BUILD)/selftests/usr/include
 
-.PHONY: help check vm-run deps tree tree-reset export apply kernel kernels \
+.PHONY: help check vm-run bench deps tree tree-reset export apply kernel kernels bisect-build \
 	guest-image guest-programs clean
 
 help:
@@ -35,6 +40,13 @@ check: deps tree
 vm-run: deps tree guest-image
 	@host/kernel-build $(KERNEL) >/dev/null
 	@host/vm-run "$(KERNEL)" '$(subst ','\'',$(value RUN))' $(ADD)
+
+## make bench [BENCH=short]  mapper latency under maps readers, base vs patched
+bench: deps tree guest-image
+	@host/kernel-build base >/dev/null
+	@host/kernel-build patched >/dev/null
+	@host/bench
+	@host/bench-report $(BUILD)/bench
 
 deps:
 	@host/deps
@@ -55,6 +67,10 @@ export:
 apply:
 	@host/series-apply "$(KSRC)"
 
+## make bisect-build     build every prefix of the series (BISECT_VARIANTS=base)
+bisect-build: deps tree
+	@host/series-bisect-build
+
 ## make kernel VARIANT=<variant>, make kernels: build kernels
 kernel: deps tree
 	host/kernel-build $(VARIANT)
@@ -70,6 +86,10 @@ guest-image: deps tree
 guest-programs: $(GUEST_PROGRAMS)
 
 $(BUILD)/guest-bin/%: tests/%.c $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ $< -lm
+
+$(BUILD)/guest-bin/%: bench/%.c $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -o $@ $< -lm
 

@@ -33,3 +33,15 @@ KERNEL_CMDLINE := console=ttyS0 panic=-1 oops=panic vsyscall=xonly \
 # Seconds before a guest that has not powered off is killed.
 VM_TIMEOUT := 1200
 SELFTEST_TARGETS := proc
+
+# make bench [BENCH=short]: repetitions per kernel (alternating base and
+# patched, one boot each), seconds of each mapper scenario, seconds of each
+# reader-cost point, and the VMA counts of the reader-cost points.
+BENCH              := default
+BENCH_REPS_default := 5
+BENCH_SECS_default := 10
+BENCH_COST_default := 2
+BENCH_REPS_short   := 2
+BENCH_SECS_short   := 3
+BENCH_COST_short   := 1
+BENCH_VMAS         := 10 1000 10000 65536
