@@ -14,18 +14,24 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* A growable buffer for the contents of a proc file. */
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* A buffer for the contents of a proc file: malloc()ed and grown, or fixed. */
 struct buf {
 	char *data;
 	size_t len;
 	size_t cap;
+	int fixed;	/* data is the caller's and cannot grow */
 };
 
 /*
  * Read @fd from its current position to EOF into @b (replacing what it
  * held), @next_size(@ctx) bytes per read() or, if @next_size is NULL, as
  * many as fit.  The contents are NUL-terminated.  Returns the number of
- * bytes read, or -errno (b->len then holds what was read before the error).
+ * bytes read, or -errno (b->len then holds what was read before the error;
+ * -EFBIG if a fixed buffer is full).
  */
 static inline ssize_t buf_read_fd(int fd, struct buf *b,
 				  size_t (*next_size)(void *ctx), void *ctx)
@@ -35,7 +41,7 @@ static inline ssize_t buf_read_fd(int fd, struct buf *b,
 		size_t want;
 		ssize_t n;
 
-		if (b->cap - b->len < 65536 + 1) {
+		if (b->cap - b->len < 65536 + 1 && !b->fixed) {
 			size_t cap = b->cap ? 2 * b->cap : 1 << 20;
 			char *data = realloc(b->data, cap);
 
@@ -45,8 +51,16 @@ static inline ssize_t buf_read_fd(int fd, struct buf *b,
 			b->cap = cap;
 		}
 		want = b->cap - b->len - 1;
-		if (next_size && next_size(ctx) < want)
-			want = next_size(ctx);
+		if (!want) {
+			b->data[b->len] = '\0';
+			return -EFBIG;
+		}
+		if (next_size) {
+			size_t size = next_size(ctx);
+
+			if (size < want)
+				want = size;
+		}
 		n = read(fd, b->data + b->len, want);
 		if (n < 0) {
 			if (errno == EINTR)
