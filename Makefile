@@ -26,17 +26,17 @@ GUEST_PROGRAMS := $(patsubst %.c,$(BUILD)/guest-bin/%,$(notdir $(GUEST_SOURCES))
 GUEST_CFLAGS   := -O2 -Wall -Wextra -static -pthread \
 		  -isystem $(BUILD)/selftests/usr/include
 
-.PHONY: help check vm-run bench deps tree tree-reset export apply kernel kernels bisect-build \
+.PHONY: help check vm-run bench deps tree tree-reset export apply kernel kernels bisect-build soak \
 	guest-image guest-programs clean
 
 help:
-	@sed -n 's/^## //p' README.md
+	@sed -n 's/^## //p' Makefile
 
-## make check           series hygiene + selftests on every kernel variant
+## make check           the test command: hygiene, then selftests on every kernel
 check: deps tree
 	host/check
 
-## make vm-run KERNEL=<variant> RUN='<cmd>' [ADD='<files>']
+## make vm-run KERNEL=<variant> RUN='<cmd>' [ADD='<files>']  run a command in a guest
 vm-run: deps tree guest-image
 	@host/kernel-build $(KERNEL) >/dev/null
 	@host/vm-run "$(KERNEL)" '$(subst ','\'',$(value RUN))' $(ADD)
@@ -47,6 +47,11 @@ bench: deps tree guest-image
 	@host/kernel-build patched >/dev/null
 	@host/bench
 	@host/bench-report $(BUILD)/bench
+
+## make soak [SOAK_SECS=1800] [SOAK_KERNEL=debug] [SOAK_SEED=n]  long randomized stress
+soak: deps tree guest-image
+	@host/kernel-build $(or $(SOAK_KERNEL),debug) >/dev/null
+	@host/soak
 
 deps:
 	@host/deps
@@ -71,7 +76,7 @@ apply:
 bisect-build: deps tree
 	@host/series-bisect-build
 
-## make kernel VARIANT=<variant>, make kernels: build kernels
+## make kernel VARIANT=<variant>, make kernels  build kernels
 kernel: deps tree
 	host/kernel-build $(VARIANT)
 

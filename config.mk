@@ -38,8 +38,8 @@ SELFTEST_TARGETS := proc
 # patched, one boot each), seconds of each mapper scenario, seconds of each
 # reader-cost point, and the VMA counts of the reader-cost points.
 BENCH              := default
-BENCH_REPS_default := 5
-BENCH_SECS_default := 10
+BENCH_REPS_default := 8
+BENCH_SECS_default := 12
 BENCH_COST_default := 2
 BENCH_REPS_short   := 2
 BENCH_SECS_short   := 3

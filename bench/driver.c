@@ -47,10 +47,11 @@ static void usage(void)
 }
 
 /*
- * Start program argv[0] of bindir on cpu at nice, keeping fd (if >= 0)
- * open across exec; every other descriptor of the pipes is close-on-exec.
+ * Start program argv[0] of bindir on cpu at nice, keeping fds fd and fd2
+ * (if >= 0) open across exec; every other descriptor of the pipes is
+ * close-on-exec.
  */
-static pid_t spawn(char **argv, int cpu, int nice, int fd)
+static pid_t spawn(char **argv, int cpu, int nice, int fd, int fd2)
 {
 	char path[PATH_MAX + 64];
 	cpu_set_t set;
@@ -69,8 +70,9 @@ static pid_t spawn(char **argv, int cpu, int nice, int fd)
 		err(1, "%s: pin to CPU %d", argv[0], cpu);
 	if (setpriority(PRIO_PROCESS, 0, nice))
 		err(1, "%s: nice %d", argv[0], nice);
-	if (fd >= 0 && fcntl(fd, F_SETFD, 0))
-		err(1, "%s: keep fd %d", argv[0], fd);
+	if ((fd >= 0 && fcntl(fd, F_SETFD, 0)) ||
+	    (fd2 >= 0 && fcntl(fd2, F_SETFD, 0)))
+		err(1, "%s: keep fds", argv[0]);
 	snprintf(path, sizeof(path), "%s/%s", bindir, argv[0]);
 	execv(path, argv);
 	err(127, "exec %s", path);
@@ -102,33 +104,61 @@ static void stop(pid_t pid, const char *what)
 		err(1, "wait for %s", what);
 }
 
+/*
+ * Wait for the byte that program pid sends on fd once it is set up; false
+ * (and pid reaped) if it exits first.
+ */
+static bool wait_setup(int fd, pid_t pid, const char *what)
+{
+	ssize_t got;
+	char byte;
+
+	got = read(fd, &byte, 1);
+	close(fd);
+	if (got == 1)
+		return true;
+	reap(pid, what);
+	warnx("%s failed to set up", what);
+	return false;
+}
+
 /* floor, maps2, query2: the mapper's latency with readers (or none). */
 static bool contended(const char *seconds, const char *mib, int readers,
 		      bool query)
 {
 	pid_t hog, mapper, reader[CONTENDED_READERS];
-	char rfd[16], wfd[16], nreaders[16], target[16];
-	int ready[2], i;
+	char sfd[16], rfd[16], wfd[16], nreaders[16], target[16];
+	int setup[2], ready[2], i;
 	bool ok = true;
 
-	/* Each reader sends a byte on ready once it has read the maps. */
-	if (pipe2(ready, O_CLOEXEC))
+	/*
+	 * The mapper sends a byte on setup once it runs with its region
+	 * populated; each reader then sends one on ready once it has read the
+	 * mapper's maps.
+	 */
+	if (pipe2(setup, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
 		err(1, "pipe");
+	snprintf(sfd, sizeof(sfd), "%d", setup[1]);
 	snprintf(rfd, sizeof(rfd), "%d", ready[0]);
 	snprintf(wfd, sizeof(wfd), "%d", ready[1]);
 	snprintf(nreaders, sizeof(nreaders), "%d", readers);
 
-	hog = spawn((char *[]){ "hog", NULL }, READER_CPU, 0, -1);
+	hog = spawn((char *[]){ "hog", NULL }, READER_CPU, 0, -1, -1);
 	mapper = spawn((char *[]){ "mapper", "-t", (char *)seconds,
-				   "-m", (char *)mib, "-r", rfd,
+				   "-m", (char *)mib, "-s", sfd, "-r", rfd,
 				   "-n", nreaders, NULL },
-		       MAPPER_CPU, 0, ready[0]);
+		       MAPPER_CPU, 0, setup[1], ready[0]);
+	close(setup[1]);
+	if (!wait_setup(setup[0], mapper, "mapper")) {
+		stop(hog, "hog");
+		return false;
+	}
 	snprintf(target, sizeof(target), "%d", mapper);
 	for (i = 0; i < readers; i++)
 		reader[i] = spawn(query ?
 				  (char *[]){ "scanner", "-q", "-r", wfd, target, NULL } :
 				  (char *[]){ "scanner", "-r", wfd, target, NULL },
-				  READER_CPU, READER_NICE, ready[1]);
+				  READER_CPU, READER_NICE, ready[1], -1);
 	/* Now only the readers hold the write end: EOF if they all fail. */
 	close(ready[0]);
 	close(ready[1]);
@@ -144,7 +174,7 @@ static bool contended(const char *seconds, const char *mib, int readers,
 /* cost: one reader's time per pass on an idle target with vmas VMAs. */
 static bool cost(const char *seconds, const char *mode, const char *vmas)
 {
-	char wfd[16], target[16], byte;
+	char wfd[16], target[16];
 	pid_t owner, reader;
 	int ready[2];
 	bool ok;
@@ -155,19 +185,16 @@ static bool cost(const char *seconds, const char *mode, const char *vmas)
 		err(1, "pipe");
 	snprintf(wfd, sizeof(wfd), "%d", ready[1]);
 	owner = spawn((char *[]){ "vmas", "-n", (char *)vmas, "-r", wfd, NULL },
-		      MAPPER_CPU, 0, ready[1]);
+		      MAPPER_CPU, 0, ready[1], -1);
 	close(ready[1]);
-	if (read(ready[0], &byte, 1) != 1) {
-		reap(owner, "vmas");
-		errx(1, "vmas did not set up %s VMAs", vmas);
-	}
-	close(ready[0]);
+	if (!wait_setup(ready[0], owner, "vmas"))
+		return false;
 
 	snprintf(target, sizeof(target), "%d", owner);
 	reader = spawn(strcmp(mode, "query") ?
 		       (char *[]){ "scanner", "-t", (char *)seconds, target, NULL } :
 		       (char *[]){ "scanner", "-q", "-t", (char *)seconds, target, NULL },
-		       READER_CPU, 0, -1);
+		       READER_CPU, 0, -1, -1);
 	ok = reap(reader, "reader");
 	stop(owner, "vmas");
 	return ok;

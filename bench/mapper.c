@@ -6,9 +6,11 @@
  * writing), with a pause between operations.  The page mapped back is
  * touched, untimed, so that every munmap() frees a populated page.
  *
- * With -r FD -n N it first reads N bytes from FD: one from each reader once
- * it has read this process's maps in full, so the timed phase starts with
- * every reader running.
+ * With -s FD it writes one byte to FD once the region is populated, so that
+ * readers start on this program's address space, not on its parent's before
+ * exec.  With -r FD -n N it then reads N bytes from FD: one from each
+ * reader once it has read this process's maps in full, so the timed phase
+ * starts with every reader running.
  *
  * Output, one line: role=mapper ops=... munmaps=... mmaps=... and the
  * latency of all operations (mean, p50, p99, p99.9, min, max in us).
@@ -24,7 +26,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mapper [-m MIB] [-t SECONDS] [-p PAUSE_US] [-r FD -n READERS]\n");
+	fprintf(stderr, "usage: mapper [-m MIB] [-t SECONDS] [-p PAUSE_US] [-s FD] [-r FD -n READERS]\n");
 	exit(2);
 }
 
@@ -59,11 +61,11 @@ int main(int argc, char **argv)
 	unsigned long mib = 64, pages;
 	uint64_t seconds = 5, pause_ns = 10000, seed = 88172645463325252ull;
 	uint64_t end, t0, munmaps = 0, mmaps = 0;
-	int ready_fd = -1, readers = 0, opt;
+	int setup_fd = -1, ready_fd = -1, readers = 0, opt;
 	static struct hist h;
 	char *region, *page;
 
-	while ((opt = getopt(argc, argv, "m:t:p:r:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:t:p:s:r:n:")) != -1) {
 		switch (opt) {
 		case 'm':
 			mib = strtoul(optarg, NULL, 0);
@@ -73,6 +75,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			pause_ns = strtoull(optarg, NULL, 0) * 1000;
+			break;
+		case 's':
+			setup_fd = atoi(optarg);
 			break;
 		case 'r':
 			ready_fd = atoi(optarg);
@@ -93,6 +98,11 @@ int main(int argc, char **argv)
 	if (region == MAP_FAILED)
 		err(1, "mmap %lu MiB", mib);
 
+	if (setup_fd >= 0) {
+		if (write(setup_fd, "m", 1) != 1)
+			err(1, "write setup fd");
+		close(setup_fd);
+	}
 	if (readers)
 		wait_readers(ready_fd, readers);
 

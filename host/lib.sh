@@ -48,3 +48,10 @@ series_files() {
 	grep -v -e '^#' -e '^[[:space:]]*$' "$PATCHES/series" |
 		sed "s|^|$PATCHES/|"
 }
+
+# cpio_pack DIR: DIR's tree as a reproducible newc cpio archive on stdout,
+# owned by root (an initramfs or an extra archive appended to one).
+cpio_pack() {
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
+		cpio --quiet --null -o -H newc -R 0:0 --reproducible)
+}
