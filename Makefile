@@ -14,7 +14,7 @@ export BUILD TREE PATCHES KCONFIG GUEST CHECK_VARIANTS
 export BASE_PACKAGE BASE_VERSION BASE_TARBALL SELFTEST_TARGETS VARIANTS
 export QEMU_SMP QEMU_MEMORY QEMU_ACCEL QEMU_CPU KERNEL_CMDLINE VM_TIMEOUT
 export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_SMP)
-export BENCH BENCH_VMAS
+export BENCH BENCH_KERNELS BENCH_VMAS
 export BENCH_REPS = $(BENCH_REPS_$(BENCH))
 export BENCH_SECS = $(BENCH_SECS_$(BENCH))
 export BENCH_COST = $(BENCH_COST_$(BENCH))
@@ -41,10 +41,9 @@ vm-run: deps tree guest-image
 	@host/kernel-build $(KERNEL) >/dev/null
 	@host/vm-run "$(KERNEL)" '$(subst ','\'',$(value RUN))' $(ADD)
 
-## make bench [BENCH=short]  mapper latency under maps readers, base vs patched
+## make bench [BENCH=short]  mapper latency under maps readers: base, patched, upstream
 bench: deps tree guest-image
-	@host/kernel-build base >/dev/null
-	@host/kernel-build patched >/dev/null
+	@for k in $(BENCH_KERNELS); do host/kernel-build $$k >/dev/null || exit; done
 	@host/bench
 	@host/bench-report $(BUILD)/bench
 

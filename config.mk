@@ -34,9 +34,13 @@ KERNEL_CMDLINE := console=ttyS0 panic=-1 oops=panic vsyscall=xonly \
 VM_TIMEOUT := 1200
 SELFTEST_TARGETS := proc
 
-# make bench [BENCH=short]: repetitions per kernel (alternating base and
-# patched, one boot each), seconds of each mapper scenario, seconds of each
-# reader-cost point, and the VMA counts of the reader-cost points.
+# make bench [BENCH=short]: the kernels it compares, booted alternately in
+# this order, one boot each per repetition (base: the comparison point;
+# patched: the series; upstream: Linux 7.3, which has the feature upstream,
+# the bar the series is measured against); repetitions per kernel, seconds
+# of each mapper scenario, seconds of each reader-cost point, and the VMA
+# counts of the reader-cost points.
+BENCH_KERNELS      := base patched upstream
 BENCH              := default
 BENCH_REPS_default := 8
 BENCH_SECS_default := 12
