@@ -6,14 +6,21 @@ include config.mk
 BUILD    := $(CURDIR)/build
 TREE     := $(BUILD)/linux
 PATCHES  := $(CURDIR)/patches
+# The mainline series: patches/mainline/ on Linux 7.3 (UPSTREAM_* in config.mk).
+MAINLINE_TREE := $(BUILD)/mainline
+MAINLINE_ENV  := PATCHES=$(PATCHES)/mainline SERIES=mainline \
+		 BASE_PACKAGE=$(UPSTREAM_PACKAGE) BASE_VERSION=$(UPSTREAM_VERSION) \
+		 BASE_SUITE=$(UPSTREAM_SUITE) BASE_TARBALL=$(UPSTREAM_TARBALL)
 KCONFIG  := $(CURDIR)/kconfig
 GUEST    := $(CURDIR)/guest
 CHECK_VARIANTS ?= $(VARIANTS)
 
-export BUILD TREE PATCHES KCONFIG GUEST CHECK_VARIANTS
+export BUILD TREE MAINLINE_TREE PATCHES KCONFIG GUEST CHECK_VARIANTS
 export BASE_PACKAGE BASE_VERSION BASE_TARBALL SELFTEST_TARGETS VARIANTS
+export UPSTREAM_PACKAGE UPSTREAM_VERSION UPSTREAM_SUITE UPSTREAM_TARBALL
+export KNOWN_FAILURES := $(CURDIR)/tests/known-failures
 export QEMU_SMP QEMU_MEMORY QEMU_ACCEL QEMU_CPU KERNEL_CMDLINE VM_TIMEOUT
-export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_SMP)
+export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_REF $(v)_SMP)
 export BENCH BENCH_KERNELS BENCH_VMAS
 export BENCH_REPS = $(BENCH_REPS_$(BENCH))
 export BENCH_SECS = $(BENCH_SECS_$(BENCH))
@@ -55,21 +62,24 @@ soak: deps tree guest-image
 deps:
 	@host/deps
 
-## make tree            create the kernel work tree from patches/
+## make tree            create the kernel work trees from patches/ and patches/mainline/
 tree: deps
 	@host/tree-create $(TREE)
+	@$(MAINLINE_ENV) host/tree-create $(MAINLINE_TREE)
 
-## make tree-reset      recreate the work tree from patches/ (FORCE=1 to drop unexported work)
+## make tree-reset      recreate the work trees from patches/ (FORCE=1 to drop unexported work)
 tree-reset: deps
 	@host/tree-reset $(TREE)
+	@$(MAINLINE_ENV) host/tree-reset $(MAINLINE_TREE)
 
-## make export          export the work tree's commits to patches/
+## make export          export the work trees' commits to patches/ and patches/mainline/
 export:
 	@host/tree-export $(TREE)
+	@$(MAINLINE_ENV) host/tree-export $(MAINLINE_TREE)
 
-## make apply KSRC=/path  git am the series onto your own kernel tree
+## make apply KSRC=/path [SERIES=mainline]  git am a series onto your own kernel tree
 apply:
-	@host/series-apply "$(KSRC)"
+	@$(if $(filter mainline,$(SERIES)),$(MAINLINE_ENV)) host/series-apply "$(KSRC)"
 
 ## make bisect-build     build every prefix of the series (BISECT_VARIANTS=base)
 bisect-build: deps tree
@@ -82,8 +92,12 @@ kernel: deps tree
 kernels: deps tree
 	@for v in $(VARIANTS); do host/kernel-build $$v || exit; done
 
+# The kselftests of the series' tree, and upstream's own (the mainline tree's:
+# 7.3 and the mainline series), whose collections are named e.g. proc-7.3.
 guest-image: deps tree
-	@host/selftests-build
+	@host/selftests-build $(TREE) $(BUILD)/selftests
+	@host/selftests-build $(MAINLINE_TREE) $(BUILD)/selftests-upstream \
+		$$(make -s -C $(MAINLINE_TREE) kernelversion | cut -d. -f1-2)
 	@$(MAKE) -s --no-print-directory guest-programs
 	@host/initramfs-build
 

@@ -8,19 +8,37 @@ BASE_PACKAGE := linux-source-6.12
 BASE_VERSION := 6.12.117-1~deb12u1
 BASE_TARBALL := /usr/src/linux-source-6.12.tar.xz
 
+# The upstream anchor: Debian's kernel source package of Linux 7.3, from
+# trixie-backports.  host/source-fetch downloads it with a private apt
+# configuration (nothing under /etc/apt changes) from the Debian mirror the
+# system's own apt sources name, and extracts it with dpkg -x.  The mainline
+# series (patches/mainline/) applies to it.
+UPSTREAM_PACKAGE := linux-source-7.3
+UPSTREAM_VERSION := 7.3.4-1~bpo13+1
+UPSTREAM_SUITE   := trixie-backports
+UPSTREAM_TARBALL := /usr/src/linux-source-7.3.tar.xz
+
 # Kernel variants: the kconfig fragments (kconfig/NAME.config) each is built
-# from, which tree it builds (base: the unpatched base; patched: the work
-# tree) and how many vCPUs the guest gets.
-VARIANTS := base patched debug up
-base_FRAGMENTS    := guest
-base_TREE         := base
-patched_FRAGMENTS := guest
-patched_TREE      := patched
-debug_FRAGMENTS   := guest debug
-debug_TREE        := patched
-up_FRAGMENTS      := guest up
-up_TREE           := patched
-up_SMP            := 1
+# from, which work tree it builds (linux: 6.12 and the series; mainline: 7.3
+# and the mainline series), at which ref (base: the unpatched base the tree
+# was created from; empty: the work tree as it is) and how many vCPUs the
+# guest gets.
+VARIANTS := base patched debug up upstream mainline
+base_FRAGMENTS     := guest
+base_TREE          := linux
+base_REF           := base
+patched_FRAGMENTS  := guest
+patched_TREE       := linux
+debug_FRAGMENTS    := guest debug
+debug_TREE         := linux
+up_FRAGMENTS       := guest up
+up_TREE            := linux
+up_SMP             := 1
+upstream_FRAGMENTS := guest v7
+upstream_TREE      := mainline
+upstream_REF       := base
+mainline_FRAGMENTS := guest v7
+mainline_TREE      := mainline
 
 # The guest: QEMU under TCG (no KVM here), multi-threaded.
 QEMU_SMP     := 2
