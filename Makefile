@@ -97,7 +97,7 @@ kernels: deps tree
 guest-image: deps tree
 	@host/selftests-build $(TREE) $(BUILD)/selftests
 	@host/selftests-build $(MAINLINE_TREE) $(BUILD)/selftests-upstream \
-		$$(make -s -C $(MAINLINE_TREE) kernelversion | cut -d. -f1-2)
+		$(UPSTREAM_PACKAGE:linux-source-%=%)
 	@$(MAKE) -s --no-print-directory guest-programs
 	@host/initramfs-build
 
