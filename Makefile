@@ -54,6 +54,12 @@ bench: deps tree guest-image
 	@host/bench
 	@host/bench-report $(BUILD)/bench
 
+## make trace-inversion [TRACE_SECS=3]  trace what the maps2 mapper waits for: base, patched, upstream
+.PHONY: trace-inversion
+trace-inversion: deps tree guest-image
+	@for k in $(or $(TRACE_KERNELS),base patched upstream); do host/kernel-build $$k >/dev/null || exit; done
+	@host/trace-inversion $(TRACE_KERNELS)
+
 ## make soak [SOAK_SECS=1800] [SOAK_KERNEL=debug] [SOAK_SEED=n]  long randomized stress
 soak: deps tree guest-image
 	@host/kernel-build $(or $(SOAK_KERNEL),debug) >/dev/null
