@@ -54,7 +54,7 @@ bench: deps tree guest-image
 	@host/bench
 	@host/bench-report $(BUILD)/bench
 
-## make trace-inversion [TRACE_SECS=3]  trace what the maps2 mapper waits for: base, patched, upstream
+## make trace-inversion [TRACE_SECS=3] [TRACE_SCENARIO=maps2]  trace what the mapper waits for: base, patched, upstream
 .PHONY: trace-inversion
 trace-inversion: deps tree guest-image
 	@for k in $(or $(TRACE_KERNELS),base patched upstream); do host/kernel-build $$k >/dev/null || exit; done

@@ -7,8 +7,12 @@
  *   driver [-t SECONDS] [-m MIB] floor       mapper alone (the floor)
  *   driver [-t SECONDS] [-m MIB] maps2       mapper and 2 maps readers
  *   driver [-t SECONDS] [-m MIB] query2      mapper and 2 PROCMAP_QUERY readers
- *   driver [-t SECONDS] cost maps|query N    one reader alone on an idle
- *                                            target with N VMAs
+ *   driver [-t SECONDS] [-m MIB] smaps2      mapper and 2 smaps readers
+ *   driver [-t SECONDS] [-m MIB] rollup2     mapper and 2 smaps_rollup readers
+ *   driver [-t SECONDS] cost MODE N          one reader alone on an idle
+ *                                            target with N VMAs; MODE is
+ *                                            the scanner's: maps, smaps,
+ *                                            smaps_rollup or query
  *
  * Placement on the 2 CPUs the guest has: the mapper alone on CPU 0; on
  * CPU 1 the readers at nice 15 and a nice-0 hog (spin 2 ms, sleep 1 ms), so
@@ -35,14 +39,33 @@
 #define READER_CPU	1
 #define READER_NICE	15
 #define CONTENDED_READERS	2
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The mapper scenarios: how many readers, reading the mapper how. */
+static const struct scenario {
+	const char *name;
+	int readers;
+	const char *mode;	/* the readers' scanner mode */
+} scenarios[] = {
+	{ "floor",	0,			NULL },
+	{ "maps2",	CONTENDED_READERS,	"maps" },
+	{ "query2",	CONTENDED_READERS,	"query" },
+	{ "smaps2",	CONTENDED_READERS,	"smaps" },
+	{ "rollup2",	CONTENDED_READERS,	"smaps_rollup" },
+};
+
+/* The scanner's modes, for cost. */
+static const char *const cost_modes[] = {
+	"maps", "smaps", "smaps_rollup", "query",
+};
 
 static char bindir[PATH_MAX];
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: driver [-t SECONDS] [-m MIB] floor|maps2|query2\n"
-		"       driver [-t SECONDS] cost maps|query VMAS\n");
+		"usage: driver [-t SECONDS] [-m MIB] floor|maps2|query2|smaps2|rollup2\n"
+		"       driver [-t SECONDS] cost maps|smaps|smaps_rollup|query VMAS\n");
 	exit(2);
 }
 
@@ -122,9 +145,9 @@ static bool wait_setup(int fd, pid_t pid, const char *what)
 	return false;
 }
 
-/* floor, maps2, query2: the mapper's latency with readers (or none). */
-static bool contended(const char *seconds, const char *mib, int readers,
-		      bool query)
+/* A mapper scenario: the mapper's latency with its readers (or none). */
+static bool contended(const char *seconds, const char *mib,
+		      const struct scenario *sc)
 {
 	pid_t hog, mapper, reader[CONTENDED_READERS];
 	char sfd[16], rfd[16], wfd[16], nreaders[16], target[16];
@@ -134,14 +157,14 @@ static bool contended(const char *seconds, const char *mib, int readers,
 	/*
 	 * The mapper sends a byte on setup once it runs with its region
 	 * populated; each reader then sends one on ready once it has read the
-	 * mapper's maps.
+	 * mapper's VMAs in full.
 	 */
 	if (pipe2(setup, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
 		err(1, "pipe");
 	snprintf(sfd, sizeof(sfd), "%d", setup[1]);
 	snprintf(rfd, sizeof(rfd), "%d", ready[0]);
 	snprintf(wfd, sizeof(wfd), "%d", ready[1]);
-	snprintf(nreaders, sizeof(nreaders), "%d", readers);
+	snprintf(nreaders, sizeof(nreaders), "%d", sc->readers);
 
 	hog = spawn((char *[]){ "hog", NULL }, READER_CPU, 0, -1, -1);
 	mapper = spawn((char *[]){ "mapper", "-t", (char *)seconds,
@@ -154,10 +177,9 @@ static bool contended(const char *seconds, const char *mib, int readers,
 		return false;
 	}
 	snprintf(target, sizeof(target), "%d", mapper);
-	for (i = 0; i < readers; i++)
-		reader[i] = spawn(query ?
-				  (char *[]){ "scanner", "-q", "-r", wfd, target, NULL } :
-				  (char *[]){ "scanner", "-r", wfd, target, NULL },
+	for (i = 0; i < sc->readers; i++)
+		reader[i] = spawn((char *[]){ "scanner", "-m", (char *)sc->mode,
+					      "-r", wfd, target, NULL },
 				  READER_CPU, READER_NICE, ready[1], -1);
 	/* Now only the readers hold the write end: EOF if they all fail. */
 	close(ready[0]);
@@ -165,7 +187,7 @@ static bool contended(const char *seconds, const char *mib, int readers,
 
 	ok &= reap(mapper, "mapper");
 	/* The readers stop once the mapper is gone. */
-	for (i = 0; i < readers; i++)
+	for (i = 0; i < sc->readers; i++)
 		ok &= reap(reader[i], "reader");
 	stop(hog, "hog");
 	return ok;
@@ -177,9 +199,13 @@ static bool cost(const char *seconds, const char *mode, const char *vmas)
 	char wfd[16], target[16];
 	pid_t owner, reader;
 	int ready[2];
+	size_t i;
 	bool ok;
 
-	if (strcmp(mode, "maps") && strcmp(mode, "query"))
+	for (i = 0; i < ARRAY_SIZE(cost_modes); i++)
+		if (!strcmp(mode, cost_modes[i]))
+			break;
+	if (i == ARRAY_SIZE(cost_modes))
 		usage();
 	if (pipe2(ready, O_CLOEXEC))
 		err(1, "pipe");
@@ -191,9 +217,8 @@ static bool cost(const char *seconds, const char *mode, const char *vmas)
 		return false;
 
 	snprintf(target, sizeof(target), "%d", owner);
-	reader = spawn(strcmp(mode, "query") ?
-		       (char *[]){ "scanner", "-t", (char *)seconds, target, NULL } :
-		       (char *[]){ "scanner", "-q", "-t", (char *)seconds, target, NULL },
+	reader = spawn((char *[]){ "scanner", "-m", (char *)mode,
+				   "-t", (char *)seconds, target, NULL },
 		       READER_CPU, 0, -1, -1);
 	ok = reap(reader, "reader");
 	stop(owner, "vmas");
@@ -205,7 +230,7 @@ int main(int argc, char **argv)
 	const char *seconds = "5", *mib = "64", *scenario;
 	char self[PATH_MAX];
 	ssize_t len;
-	bool ok;
+	size_t i;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "t:m:")) != -1) {
@@ -232,15 +257,10 @@ int main(int argc, char **argv)
 	self[len] = '\0';
 	strcpy(bindir, dirname(self));
 
-	if (!strcmp(scenario, "floor") && optind == argc - 1)
-		ok = contended(seconds, mib, 0, false);
-	else if (!strcmp(scenario, "maps2") && optind == argc - 1)
-		ok = contended(seconds, mib, CONTENDED_READERS, false);
-	else if (!strcmp(scenario, "query2") && optind == argc - 1)
-		ok = contended(seconds, mib, CONTENDED_READERS, true);
-	else if (!strcmp(scenario, "cost") && optind == argc - 3)
-		ok = cost(seconds, argv[optind + 1], argv[optind + 2]);
-	else
-		usage();
-	return ok ? 0 : 1;
+	if (!strcmp(scenario, "cost") && optind == argc - 3)
+		return cost(seconds, argv[optind + 1], argv[optind + 2]) ? 0 : 1;
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		if (!strcmp(scenario, scenarios[i].name) && optind == argc - 1)
+			return contended(seconds, mib, &scenarios[i]) ? 0 : 1;
+	usage();
 }

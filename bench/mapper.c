@@ -9,7 +9,7 @@
  * With -s FD it writes one byte to FD once the region is populated, so that
  * readers start on this program's address space, not on its parent's before
  * exec.  With -r FD -n N it then reads N bytes from FD: one from each
- * reader once it has read this process's maps in full, so the timed phase
+ * reader once it has read this process's VMAs in full, so the timed phase
  * starts with every reader running.
  *
  * Output, one line: role=mapper ops=... munmaps=... mmaps=... and the

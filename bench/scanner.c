@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * scanner: read the VMAs of process PID in full, over and over, and time
- * each full pass.
+ * each full pass.  The mode says how:
  *
- *   default  open /proc/PID/maps, read() it to the end, close it: cat
- *   -q       one PROCMAP_QUERY ioctl per VMA with
- *            PROCMAP_QUERY_COVERING_OR_NEXT_VMA, from address 0 to the
- *            last VMA, asking for each VMA's name too
+ *   -m maps          open /proc/PID/maps, read() it to the end, close it:
+ *                    cat (the default)
+ *   -m smaps         the same with /proc/PID/smaps
+ *   -m smaps_rollup  the same with /proc/PID/smaps_rollup
+ *   -m query         one PROCMAP_QUERY ioctl per VMA with
+ *                    PROCMAP_QUERY_COVERING_OR_NEXT_VMA, from address 0 to
+ *                    the last VMA, asking for each VMA's name too
  *
  * It runs until the target is gone or, with -t, for that many seconds (and
  * at least MIN_PASSES passes).  With -r FD it writes one byte to FD after
  * its first full pass, to tell the mapper it is running.
  *
  * Output, one line: role=reader mode=... passes=... vmas=... and the time
- * per pass (mean, p50, p99, p99.9, min, max in us).
+ * per pass (mean, p50, p99, p99.9, min, max in us).  vmas is the number of
+ * VMAs the last pass saw: the lines that start with an address (1 for
+ * smaps_rollup, whose one such line sums them all).
  */
 #include <err.h>
 #include <errno.h>
@@ -34,17 +39,50 @@ static char buf[READ_SIZE];
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: scanner [-q] [-t SECONDS] [-r FD] PID\n");
+	fprintf(stderr, "usage: scanner [-m maps|smaps|smaps_rollup|query] [-t SECONDS] [-r FD] PID\n");
 	exit(2);
 }
 
 /*
- * One pass over /proc/PID/maps; returns the number of VMAs (lines) read,
- * or -1 if the target is gone.
+ * Whether a line that starts with c is a VMA's first line: its start
+ * address, in lower-case hex.  The other lines of smaps ("Rss:", ...,
+ * "VmFlags:") start with an upper-case letter.
  */
-static long maps_pass(const char *path)
+static bool vma_line(char c)
 {
-	long lines = 0, total = 0;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/*
+ * The VMA lines that start in [p, end); *line_start says whether p starts
+ * a line, and on return whether end does.
+ */
+static long count_vmas(const char *p, const char *end, bool *line_start)
+{
+	long vmas = 0;
+
+	while (p < end) {
+		if (*line_start && vma_line(*p))
+			vmas++;
+		p = memchr(p, '\n', end - p);
+		if (!p) {
+			*line_start = false;
+			break;
+		}
+		p++;
+		*line_start = true;
+	}
+	return vmas;
+}
+
+/*
+ * One pass over the file at path (maps, smaps, smaps_rollup); returns the
+ * number of VMAs read, or -1 if the target is gone.
+ */
+static long file_pass(const char *path)
+{
+	long vmas = 0, total = 0;
+	bool line_start = true;
 	ssize_t got;
 	int fd;
 
@@ -56,14 +94,13 @@ static long maps_pass(const char *path)
 	}
 	while ((got = read(fd, buf, sizeof(buf))) > 0) {
 		total += got;
-		for (char *p = buf; (p = memchr(p, '\n', buf + got - p)); p++)
-			lines++;
+		vmas += count_vmas(buf, buf + got, &line_start);
 	}
 	if (got < 0 && errno != ESRCH)
 		err(1, "read %s", path);
 	close(fd);
-	/* An exited but unreaped target has empty maps. */
-	return got < 0 || !total ? -1 : lines;
+	/* An exited but unreaped target has empty files. */
+	return got < 0 || !total ? -1 : vmas;
 }
 
 /*
@@ -99,15 +136,16 @@ int main(int argc, char **argv)
 {
 	uint64_t seconds = 0, start, end, t0;
 	int ready_fd = -1, query_fd = -1, opt;
-	bool query = false;
+	const char *mode = "maps";
 	static struct hist h;
 	long vmas = 0, n;
+	bool query;
 	char path[64];
 
-	while ((opt = getopt(argc, argv, "qt:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:t:r:")) != -1) {
 		switch (opt) {
-		case 'q':
-			query = true;
+		case 'm':
+			mode = optarg;
 			break;
 		case 't':
 			seconds = strtoull(optarg, NULL, 0);
@@ -121,7 +159,13 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage();
-	snprintf(path, sizeof(path), "/proc/%s/maps", argv[optind]);
+	query = !strcmp(mode, "query");
+	if (!query && strcmp(mode, "maps") && strcmp(mode, "smaps") &&
+	    strcmp(mode, "smaps_rollup"))
+		usage();
+	/* PROCMAP_QUERY is an ioctl on the maps file. */
+	snprintf(path, sizeof(path), "/proc/%s/%s", argv[optind],
+		 query ? "maps" : mode);
 	if (query) {
 		query_fd = open(path, O_RDONLY);
 		if (query_fd < 0)
@@ -133,7 +177,7 @@ int main(int argc, char **argv)
 	end = start + seconds * 1000000000u;
 	for (;;) {
 		t0 = now_ns();
-		n = query ? query_pass(query_fd) : maps_pass(path);
+		n = query ? query_pass(query_fd) : file_pass(path);
 		if (n < 0)
 			break;
 		hist_add(&h, now_ns() - t0);
@@ -153,7 +197,7 @@ int main(int argc, char **argv)
 		errx(1, "%s: target gone during a timed run", path);
 
 	printf("role=reader mode=%s passes=%llu vmas=%ld",
-	       query ? "query" : "maps", (unsigned long long)h.n, vmas);
+	       mode, (unsigned long long)h.n, vmas);
 	hist_print_us(&h, stdout);
 	printf("\n");
 	return 0;

@@ -20,7 +20,8 @@
  *
  * A target process lays out sentinel VMAs, each of its own kind (file,
  * shmem, named anonymous, PROT_NONE ...), with an unmapped page on both
- * sides, and between them the arenas in which its mutator threads mmap,
+ * sides, every page of them faulted in (but PROT_NONE's: none), and
+ * between them the arenas in which its mutator threads mmap,
  * munmap, mprotect, mremap (moving, growing, MREMAP_DONTUNMAP, duplicating
  * a MAP_SHARED mapping with old_size 0), madvise, rename (anon names) and
  * touch at random, while other threads of it fork children that exit at
@@ -33,6 +34,21 @@
  *     parses, line end addresses strictly increase, every sentinel's line
  *     is there exactly once and byte for byte as before the run, no VMA
  *     overlaps a gap, and the gate VMA ([vsyscall]) comes last;
+ *   - in smaps, every entry's fields agree with its line and each other:
+ *     Size is end - start, Rss <= Size, Pss <= Rss, and a sentinel's Rss
+ *     is its size (0 for PROT_NONE): what the layout faulted in, which
+ *     nothing unmaps or reclaims during the run;
+ *   - smaps_rollup's first line parses and its range covers every
+ *     sentinel, and its Rss is at least the sum of the sentinels' (each
+ *     is counted whole) and at most what the address space can hold.
+ *     That bound: the rollup walks each address at most once, and each
+ *     VMA it walks counts at most its size; inside the region only the
+ *     sentinels and the arenas are ever mapped, so they count at most
+ *     their sizes; outside it the target maps and unmaps nothing after
+ *     the layout, so only a stack can change, by growing, which VmStk
+ *     (read after the rollup) shows.  Hence Rss <= the sentinels + the
+ *     arenas + the VMAs outside the region before the run (less the gate
+ *     VMA, which the rollup skips) + VmStk's growth since;
  *   - numa_maps (if the kernel has it) has every sentinel's start once,
  *     and no other VMA starts in a sentinel or a gap;
  *   - a PROCMAP_QUERY (every combination of flags, with and without name
@@ -128,6 +144,7 @@ static const struct kind {
 
 struct sentinel {
 	unsigned long start, end;
+	unsigned long resident;		/* bytes: all of it, or 0 if PROT_NONE */
 	char line[MAX_LINE];		/* its maps line, before the run */
 	struct procmap_query q;		/* its PROCMAP_QUERY result, same */
 	char name[PATH_MAX];		/* the name that query gave */
@@ -139,6 +156,9 @@ struct shared {
 	atomic_ulong reads, queries, smaps, mutations, forks;
 	atomic_ulong violations, errors, reported;
 	unsigned long region_start, region_end;	/* sentinels, gaps, arenas */
+	unsigned long resident;		/* bytes: the sentinels' sum */
+	unsigned long rollup_max;	/* bytes: Rss bound before stack growth */
+	unsigned long stack_kb;		/* the target's VmStk before the run */
 	int nsentinels, narenas;
 	unsigned long arena[MAX_ARENAS];	/* ARENA_PAGES from each */
 	struct sentinel sentinel[MAX_SENTINELS];
@@ -152,6 +172,7 @@ static unsigned long duration = 10;
 static uint64_t seed;
 static pid_t target;
 static char maps_path[64], smaps_path[64], rollup_path[64], numa_path[64];
+static char status_path[64];
 
 /* The reader processes, for the watchdog. */
 static volatile pid_t reader_pid[MAX_PROCESSES];
@@ -426,15 +447,25 @@ static void *map_sentinel(int i, int sentinel_fd)
 {
 	const struct kind *k = &kinds[i % NR_KINDS];
 	struct sentinel *s = &sh->sentinel[i];
+	unsigned long size = s->end - s->start, off;
 	void *p;
 
-	p = mmap((void *)s->start, s->end - s->start, k->prot,
-		 k->flags | MAP_FIXED, k->file ? sentinel_fd : -1,
-		 k->file ? i * page : 0);
+	p = mmap((void *)s->start, size, k->prot, k->flags | MAP_FIXED,
+		 k->file ? sentinel_fd : -1, k->file ? i * page : 0);
 	if (p == MAP_FAILED)
 		return p;
-	if (k->prot & PROT_WRITE)
-		memset(p, 0x5a, page);
+	/*
+	 * Fault in every page that can be: the sentinel's Rss is then all of
+	 * it (written anonymous pages, mapped file or shmem pages; no zero
+	 * page), and nothing unmaps or reclaims them during the run.
+	 */
+	if (k->prot & PROT_WRITE) {
+		memset(p, 0x5a, size);
+	} else if (k->prot & PROT_READ) {
+		for (off = 0; off < size; off += page)
+			(void)((volatile char *)p)[off];
+	}
+	s->resident = k->prot == PROT_NONE ? 0 : size;
 	if (k->named) {
 		char name[64];
 
@@ -711,21 +742,78 @@ static void context(char *out, size_t size, const char *text, size_t len,
 
 /*
  * Check a header line of maps or smaps: a sentinel's own line exactly, or
- * clear of every sentinel and gap.
+ * clear of every sentinel and gap.  Returns the sentinel it is, or NULL.
  */
-static void check_vma_line(struct reader *r, const char *what, const char *line,
-			   unsigned long start, unsigned long end, int *seen)
+static struct sentinel *check_vma_line(struct reader *r, const char *what,
+				       const char *line, unsigned long start,
+				       unsigned long end, int *seen)
 {
 	struct sentinel *s = near_sentinel(start, end);
 
 	if (!s)
-		return;
+		return NULL;
 	if (start == s->start && end == s->end && !strcmp(line, s->line)) {
 		seen[s - sh->sentinel]++;
-		return;
+		return s;
 	}
 	violation(r, "%s: a line overlaps sentinel %d or its gaps:\n  sentinel: %s\n  line:     %s",
 		  what, (int)(s - sh->sentinel), s->line, line);
+	return NULL;
+}
+
+/* One entry of smaps: its header line and the fields checked, in kB. */
+struct smaps_entry {
+	const char *line;		/* NULL: none yet */
+	unsigned long start, end;
+	const struct sentinel *s;	/* the sentinel it is, or NULL */
+	long size, rss, pss;		/* -1: not seen */
+};
+
+/*
+ * If @line is smaps field @name ("Rss:"), its value in kB into *@kb (-1 if
+ * it does not parse: a violation); false if it is another field.
+ */
+static bool smaps_field(struct reader *r, const char *what, const char *line,
+			const char *name, long *kb)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(line, name, n))
+		return false;
+	errno = 0;
+	*kb = strtol(line + n, &end, 10);
+	if (end == line + n || strcmp(end, " kB") || *kb < 0 || errno) {
+		violation(r, "%s: unparsable field: '%s'", what, line);
+		*kb = -1;
+	}
+	return true;
+}
+
+/*
+ * The fields of one smaps entry agree with its header line and each other:
+ * Size is end - start, Rss <= Size, Pss <= Rss; a sentinel is all resident
+ * (or not at all, PROT_NONE): its Rss is what the layout faulted in.
+ */
+static void check_smaps_entry(struct reader *r, const char *what,
+			      const struct smaps_entry *e)
+{
+	long size = (e->end - e->start) >> 10;
+
+	if (!e->line)
+		return;
+	if (e->size < 0 || e->rss < 0 || e->pss < 0) {
+		violation(r, "%s: an entry without Size, Rss or Pss:\n  line: %s",
+			  what, e->line);
+		return;
+	}
+	if (e->size != size || e->rss > e->size || e->pss > e->rss)
+		violation(r, "%s: fields disagree: Size %ld kB (the line spans %ld kB), Rss %ld kB, Pss %ld kB:\n  line: %s",
+			  what, e->size, size, e->rss, e->pss, e->line);
+	if (e->s && e->rss != (long)(e->s->resident >> 10))
+		violation(r, "%s: sentinel %d has Rss %ld kB, not its %lu kB resident:\n  line: %s",
+			  what, (int)(e->s - sh->sentinel), e->rss,
+			  e->s->resident >> 10, e->line);
 }
 
 enum format { FORMAT_MAPS, FORMAT_SMAPS, FORMAT_NUMA };
@@ -734,6 +822,7 @@ enum format { FORMAT_MAPS, FORMAT_SMAPS, FORMAT_NUMA };
 static void check_snapshot(struct reader *r, const char *what, enum format format)
 {
 	char *text = r->buf.data, *line, *next, ctx[1024];
+	struct smaps_entry entry = { NULL };
 	const char *last = NULL;
 	unsigned long prev = 0, start, end;
 	int seen[MAX_SENTINELS] = { 0 };
@@ -776,16 +865,29 @@ static void check_snapshot(struct reader *r, const char *what, enum format forma
 			continue;
 		}
 		if (parse_maps_line(line, &start, &end)) {
+			const struct sentinel *s;
+
 			if (last && end <= prev)
 				violation(r, "%s: line ends at or before the previous line's end:\n  previous: %s\n  line:     %s",
 					  what, last, line);
-			check_vma_line(r, what, line, start, end, seen);
+			s = check_vma_line(r, what, line, start, end, seen);
 			prev = end;
 			last = line;
+			if (format != FORMAT_SMAPS)
+				continue;
+			check_smaps_entry(r, what, &entry);
+			entry = (struct smaps_entry){
+				.line = line, .start = start, .end = end,
+				.s = s, .size = -1, .rss = -1, .pss = -1,
+			};
 		} else if (format != FORMAT_SMAPS || !last || !is_smaps_field(line)) {
 			violation(r, "%s: unparsable line: '%s'", what, line);
+		} else if (!smaps_field(r, what, line, "Size:", &entry.size) &&
+			   !smaps_field(r, what, line, "Rss:", &entry.rss)) {
+			smaps_field(r, what, line, "Pss:", &entry.pss);
 		}
 	}
+	check_smaps_entry(r, what, &entry);
 	for (i = 0; i < sh->nsentinels; i++) {
 		struct sentinel *s = &sh->sentinel[i];
 
@@ -830,10 +932,36 @@ static void read_maps(struct reader *r, int fd)
 		close(fd);
 }
 
+/* The target's VmStk (kB) from its status, into *@kb; false if unreadable. */
+static bool target_stack_kb(unsigned long *kb)
+{
+	char data[8192];
+	struct buf b = { .data = data, .cap = sizeof(data), .fixed = 1 };
+	const char *p;
+	int fd = open(status_path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = buf_read_fd(fd, &b, NULL, NULL);
+	close(fd);
+	p = n > 0 ? strstr(b.data, "\nVmStk:") : NULL;
+	return p && sscanf(p, "\nVmStk: %lu kB", kb) == 1;
+}
+
+/*
+ * Check a read of smaps_rollup: its first line covers every sentinel, and
+ * its Rss lies between the sentinels' resident size and what the address
+ * space can hold (see the top of the file).  Its VmStk is read after it:
+ * the stack only grows, so that bounds the stack the rollup saw.
+ */
 static void check_rollup(struct reader *r)
 {
 	char *text = r->buf.data, *nl = strchr(text, '\n');
-	unsigned long start, end;
+	const struct sentinel *first = &sh->sentinel[0];
+	const struct sentinel *last = &sh->sentinel[sh->nsentinels - 1];
+	unsigned long start, end, rss, stack_kb, max;
+	const char *p;
 
 	if (!nl) {
 		violation(r, "smaps_rollup: no complete line: '%s'", text);
@@ -843,9 +971,27 @@ static void check_rollup(struct reader *r)
 	if (!parse_maps_line(text, &start, &end) || !strstr(text, " [rollup]") ||
 	    !strstr(text, " ---p 00000000 00:00 0 "))
 		violation(r, "smaps_rollup: bad first line: '%s'", text);
+	else if (start > first->start || end < last->end)
+		violation(r, "smaps_rollup: the first line does not cover the sentinels %lx-%lx: '%s'",
+			  first->start, last->end, text);
 	*nl = '\n';
-	if (!strstr(nl, "\nRss:"))
+	p = strstr(nl, "\nRss:");
+	if (!p || sscanf(p, "\nRss: %lu kB", &rss) != 1) {
 		violation(r, "smaps_rollup: no Rss: '%s'", text);
+		return;
+	}
+	if (rss << 10 < sh->resident)
+		violation(r, "smaps_rollup: Rss %lu kB, less than the sentinels' %lu kB resident",
+			  rss, sh->resident >> 10);
+	if (!target_stack_kb(&stack_kb)) {
+		violation(r, "smaps_rollup: cannot read VmStk from %s", status_path);
+		return;
+	}
+	max = sh->rollup_max +
+	      (stack_kb > sh->stack_kb ? (stack_kb - sh->stack_kb) << 10 : 0);
+	if (rss << 10 > max)
+		violation(r, "smaps_rollup: Rss %lu kB, more than the %lu kB the address space can hold (VmStk %lu kB, %lu kB at the start)",
+			  rss, max >> 10, stack_kb, sh->stack_kb);
 }
 
 /* Read smaps, smaps_rollup or numa_maps (if there is one). */
@@ -1212,7 +1358,10 @@ static void make_file(const char *path, unsigned long pages)
 
 /*
  * Record each sentinel's maps line and query result while the target is
- * quiet, and check that they are what the layout made.
+ * quiet, and check that they are what the layout made.  Record the bounds
+ * of smaps_rollup's Rss: the sentinels' resident size, and what the
+ * address space can hold (the sentinels, the arenas and the VMAs outside
+ * the region but the gate VMA, as they are now) and the target's VmStk.
  */
 static void record_sentinels(void)
 {
@@ -1220,6 +1369,10 @@ static void record_sentinels(void)
 	unsigned long start, end;
 	char *line, *next, *last = NULL;
 	int fd, i, found = 0;
+
+	sh->rollup_max = sh->narenas * ARENA_PAGES * page;
+	if (!target_stack_kb(&sh->stack_kb))
+		setup_error("cannot read VmStk from", status_path);
 
 	reader_init(&r, ROLE_MAPS, 0, stream(0));
 	snprintf(r.who, sizeof(r.who), "setup");
@@ -1234,6 +1387,9 @@ static void record_sentinels(void)
 		last = line;
 		if (!parse_maps_line(line, &start, &end))
 			continue;
+		if ((end <= sh->region_start || start >= sh->region_end) &&
+		    !strstr(line, " [vsyscall]"))
+			sh->rollup_max += end - start;
 		for (i = 0; i < sh->nsentinels; i++) {
 			struct sentinel *s = &sh->sentinel[i];
 
@@ -1246,6 +1402,8 @@ static void record_sentinels(void)
 				setup_error("sentinel line not as made", line);
 			}
 			strcpy(s->line, line);
+			sh->rollup_max += end - start;
+			sh->resident += s->resident;
 			found++;
 		}
 	}
@@ -1379,6 +1537,7 @@ int main(int argc, char **argv)
 	snprintf(smaps_path, sizeof(smaps_path), "/proc/%d/smaps", target);
 	snprintf(rollup_path, sizeof(rollup_path), "/proc/%d/smaps_rollup", target);
 	snprintf(numa_path, sizeof(numa_path), "/proc/%d/numa_maps", target);
+	snprintf(status_path, sizeof(status_path), "/proc/%d/status", target);
 	record_sentinels();
 	printf("maps-stress: setup: seed=%llu duration=%lu mutators=%d forkers=%d readers=%d processes=%d target=%d sentinels=%d arenas=%d gate=%s\n",
 	       (unsigned long long)seed, duration, nmutators, nforkers, nreaders,

@@ -1,31 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmap-lock-count - how often a reader of /proc/PID/maps takes PID's
- * mmap_lock, counted with the mmap_lock trace events.
+ * mmap-lock-count - how often a reader of /proc/PID/maps and its relatives
+ * takes PID's mmap_lock, counted with the mmap_lock trace events.
  *
- * Usage: mmap-lock-count [--expect-zero] [-n VMAS] [-r ROUNDS]
- *   --expect-zero  fail if an uncontended read of maps or PROCMAP_QUERY walk
- *                  takes the target's mmap_lock at all (for kernels whose
- *                  readers use per-VMA locks)
+ * Usage: mmap-lock-count [--expect-zero[=READERS]] [-n VMAS] [-r ROUNDS]
+ *   --expect-zero[=READERS]
+ *                  fail if an uncontended read by one of READERS (a comma-
+ *                  separated list of maps, query, smaps, numa_maps,
+ *                  smaps_rollup; all of them if none is given) takes the
+ *                  target's mmap_lock at all (for kernels whose readers of
+ *                  those files use per-VMA locks); repeated, the lists add up
  *   -n VMAS        VMAs the target lays out (default 64)
  *   -r ROUNDS      reads (walks) in each contended case (default 100)
  *
+ * The readers:
+ *   maps           read the target's whole /proc/PID/maps
+ *   query          PROCMAP_QUERY with PROCMAP_QUERY_COVERING_OR_NEXT_VMA
+ *                  from 0 until ENOENT (every VMA)
+ *   smaps          read the whole /proc/PID/smaps
+ *   numa_maps      read the whole /proc/PID/numa_maps (CONFIG_NUMA only:
+ *                  without the file its cases are skipped, and expecting
+ *                  zero of it fails)
+ *   smaps_rollup   read the whole /proc/PID/smaps_rollup
  * Cases, each run by this process (the reader) against a forked target:
- *   maps-uncontended   read the target's whole /proc/PID/maps
- *   query-uncontended  PROCMAP_QUERY with PROCMAP_QUERY_COVERING_OR_NEXT_VMA
- *                      from 0 until ENOENT (every VMA)
- *   maps-contended     ROUNDS reads of maps, and
- *   query-contended    ROUNDS query walks, while a thread of the target
- *                      mprotects, munmaps and mmaps the pages being read in
- *                      a tight loop, so that per-VMA locks can fail and the
- *                      reader falls back to mmap_lock
+ *   READER-uncontended  one read (walk) by each reader, then
+ *   READER-contended    ROUNDS reads (walks) by each reader, while a thread
+ *                       of the target mprotects, munmaps and mmaps the pages
+ *                       being read in a tight loop, so that per-VMA locks
+ *                       can fail and the reader falls back to mmap_lock
  * One line per case,
  *   mmap-lock-count: case=NAME reader_locks=N vmas=M rounds=K attempts=A
+ * or, for a reader whose file the kernel lacks,
+ *   mmap-lock-count: case=NAME skipped (no /proc/PID/FILE)
  * reader_locks: acquisitions of the target's mmap_lock by the reader
  * (mmap_lock_acquire_returned, success=true), attempts: mmap_lock_start_locking
- * events (also trylocks), vmas: lines read or VMAs returned (over all
- * rounds).  Then "mmap-lock-count: result=pass|fail|error".  Exit status: 0,
- * 1 if --expect-zero failed, 2 (result=error) if it could not measure.
+ * events (also trylocks), vmas: VMA lines read (smaps_rollup: its one
+ * [rollup] line) or VMAs returned, over all rounds.  Then
+ * "mmap-lock-count: result=pass|fail|error expect_zero=READERS|none".
+ * Exit status: 0, 1 if --expect-zero failed, 2 (result=error) if it could
+ * not measure.
  *
  * Attribution.  A private tracefs instance records the mmap_lock events of
  * one task at a time (a common_pid filter).  The events name the lock by
@@ -407,35 +420,68 @@ static void anchor_self(void *arg)
 
 /* ---- The cases ---- */
 
-static char maps_path[64];
-static struct buf maps;		/* reused, so that it is faulted in */
+/* The readers measured, in the order of their cases. */
+enum reader { MAPS, QUERY, SMAPS, NUMA_MAPS, SMAPS_ROLLUP, NR_READERS };
+
+static const struct reader_kind {
+	const char *name;	/* in case names and --expect-zero */
+	const char *file;	/* /proc/PID/file read (query: opened) */
+} readers[NR_READERS] = {
+	[MAPS]		= { "maps",		"maps" },
+	[QUERY]		= { "query",		"maps" },
+	[SMAPS]		= { "smaps",		"smaps" },
+	[NUMA_MAPS]	= { "numa_maps",	"numa_maps" },
+	[SMAPS_ROLLUP]	= { "smaps_rollup",	"smaps_rollup" },
+};
+
+static struct buf text;		/* reused, so that it is faulted in */
 
 struct run {
-	bool query;
+	enum reader reader;
+	char path[64];
 	int rounds;
 	unsigned long vmas;
 };
 
-static void read_maps(struct run *run)
+/*
+ * VMA lines in @s: those that start with an address, "start-end " (maps,
+ * smaps, smaps_rollup's one line) or "start " (numa_maps).  Field lines
+ * of smaps start with a capital letter.
+ */
+static unsigned long count_vma_lines(const char *s)
 {
-	int fd = open(maps_path, O_RDONLY);
-	char *p;
+	unsigned long n = 0;
+	size_t len;
 
-	if (fd < 0 || buf_read_fd(fd, &maps, NULL, NULL) <= 0)
-		die("cannot read %s", maps_path);
+	while (*s) {
+		len = strspn(s, "0123456789abcdef");
+		if (len && (s[len] == '-' || s[len] == ' '))
+			n++;
+		s += strcspn(s, "\n");
+		if (*s)
+			s++;
+	}
+	return n;
+}
+
+static void read_file(struct run *run)
+{
+	int fd = open(run->path, O_RDONLY);
+
+	if (fd < 0 || buf_read_fd(fd, &text, NULL, NULL) <= 0)
+		die("cannot read %s", run->path);
 	close(fd);
-	for (p = maps.data; (p = strchr(p, '\n')); p++)
-		run->vmas++;
+	run->vmas += count_vma_lines(text.data);
 }
 
 static void query_walk(struct run *run)
 {
-	int fd = open(maps_path, O_RDONLY), err;
+	int fd = open(run->path, O_RDONLY), err;
 	struct procmap_query q;
 	uint64_t addr = 0;
 
 	if (fd < 0)
-		die("cannot open %s", maps_path);
+		die("cannot open %s", run->path);
 	while (!(err = query_vma(fd, &q, addr,
 				 PROCMAP_QUERY_COVERING_OR_NEXT_VMA,
 				 NULL, 0, NULL, 0))) {
@@ -454,21 +500,34 @@ static void run_case(void *arg)
 	int i;
 
 	for (i = 0; i < run->rounds; i++) {
-		if (run->query)
+		if (run->reader == QUERY)
 			query_walk(run);
 		else
-			read_maps(run);
+			read_file(run);
 	}
 }
 
-/* Run a case; returns the reader's acquisitions of the target's mmap_lock. */
-static unsigned long measure(const char *name, bool query, bool contended)
+/*
+ * Run a case; returns the reader's acquisitions of the target's mmap_lock,
+ * or -1 if the kernel lacks the file (numa_maps without CONFIG_NUMA).
+ */
+static long measure(enum reader reader, bool contended)
 {
-	struct run run = { .query = query, .rounds = contended ? rounds : 1 };
+	struct run run = { .reader = reader, .rounds = contended ? rounds : 1 };
 	unsigned long locks = 0, attempts = 0;
+	char name[64];
 	struct event *ev;
 	int n, i;
 
+	snprintf(name, sizeof(name), "%s-%s", readers[reader].name,
+		 contended ? "contended" : "uncontended");
+	snprintf(run.path, sizeof(run.path), "/proc/%d/%s", target,
+		 readers[reader].file);
+	if (access(run.path, F_OK)) {
+		printf("mmap-lock-count: case=%s skipped (no /proc/PID/%s)\n",
+		       name, readers[reader].file);
+		return -1;
+	}
 	if (contended)
 		command('c');
 	ev = trace(getpid(), run_case, &run, &n);
@@ -515,25 +574,64 @@ static void cleanup(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mmap-lock-count [--expect-zero] [-n VMAS] [-r ROUNDS]\n");
+	fprintf(stderr, "usage: mmap-lock-count [--expect-zero[=maps,query,smaps,numa_maps,smaps_rollup]] [-n VMAS] [-r ROUNDS]\n");
 	exit(2);
+}
+
+/* The readers named in @list, comma-separated, as a mask; all if NULL. */
+static unsigned int parse_readers(char *list)
+{
+	unsigned int mask = 0, i;
+	char *name;
+
+	if (!list)
+		return (1U << NR_READERS) - 1;
+	while ((name = strsep(&list, ","))) {
+		for (i = 0; i < NR_READERS; i++) {
+			if (!strcmp(name, readers[i].name))
+				break;
+		}
+		if (i == NR_READERS) {
+			fprintf(stderr, "mmap-lock-count: --expect-zero: no reader '%s'\n",
+				name);
+			usage();
+		}
+		mask |= 1U << i;
+	}
+	return mask;
+}
+
+/* The readers in @mask, comma-separated, into @out ("none" if none). */
+static void format_readers(char *out, size_t size, unsigned int mask)
+{
+	size_t len = 0;
+	int i;
+
+	snprintf(out, size, "none");
+	for (i = 0; i < NR_READERS; i++) {
+		if (mask & (1U << i))
+			len += snprintf(out + len, size - len, "%s%s",
+					len ? "," : "", readers[i].name);
+	}
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "expect-zero", no_argument, NULL, 'z' },
+		{ "expect-zero", optional_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool expect_zero = false, pass = true;
-	int to_target[2], from_target[2], opt;
-	unsigned long maps_locks, query_locks;
+	unsigned int expect_zero = 0;
+	int to_target[2], from_target[2], opt, i;
+	long locks[NR_READERS];
+	char expected[128];
 	pid_t self = getpid();
+	bool pass = true;
 
 	while ((opt = getopt_long(argc, argv, "n:r:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'z':
-			expect_zero = true;
+			expect_zero |= parse_readers(optarg);
 			break;
 		case 'n':
 			nvmas = atoi(optarg);
@@ -564,7 +662,6 @@ int main(int argc, char **argv)
 	close(from_target[1]);
 	ctl_out = to_target[1];
 	ctl_in = from_target[0];
-	snprintf(maps_path, sizeof(maps_path), "/proc/%d/maps", target);
 
 	trace_setup();
 	learn_mm(target, anchor_target, target_mm, "target");
@@ -573,18 +670,27 @@ int main(int argc, char **argv)
 		die("the target's mm and ours look the same (%s): hashed pointers not ready?",
 		    own_mm);
 
-	maps_locks = measure("maps-uncontended", false, false);
-	query_locks = measure("query-uncontended", true, false);
-	measure("maps-contended", false, true);
-	measure("query-contended", true, true);
+	for (i = 0; i < NR_READERS; i++)
+		locks[i] = measure(i, false);
+	for (i = 0; i < NR_READERS; i++)
+		measure(i, true);
 	cleanup();
 
-	if (expect_zero && (maps_locks || query_locks)) {
-		fprintf(stderr, "mmap-lock-count: uncontended readers took the target's mmap_lock (maps %lu, query %lu times), expected never\n",
-			maps_locks, query_locks);
-		pass = false;
+	for (i = 0; i < NR_READERS; i++) {
+		if (!(expect_zero & (1U << i)))
+			continue;
+		if (locks[i] < 0) {
+			fprintf(stderr, "mmap-lock-count: a %s reader was expected never to take the target's mmap_lock, but the kernel has no /proc/PID/%s\n",
+				readers[i].name, readers[i].file);
+			pass = false;
+		} else if (locks[i]) {
+			fprintf(stderr, "mmap-lock-count: an uncontended %s reader took the target's mmap_lock %ld times, expected never\n",
+				readers[i].name, locks[i]);
+			pass = false;
+		}
 	}
+	format_readers(expected, sizeof(expected), expect_zero);
 	printf("mmap-lock-count: result=%s expect_zero=%s\n",
-	       pass ? "pass" : "fail", expect_zero ? "yes" : "no");
+	       pass ? "pass" : "fail", expected);
 	return !pass;
 }
