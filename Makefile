@@ -48,7 +48,7 @@ vm-run: deps tree guest-image
 	@host/kernel-build $(KERNEL) >/dev/null
 	@host/vm-run "$(KERNEL)" '$(subst ','\'',$(value RUN))' $(ADD)
 
-## make bench [BENCH=short]  mapper latency under maps readers: base, patched, upstream, mainline
+## make bench [BENCH=short]  mapper latency under maps, query, smaps, smaps_rollup readers: base, patched, upstream, mainline
 bench: deps tree guest-image
 	@for k in $(BENCH_KERNELS); do host/kernel-build $$k >/dev/null || exit; done
 	@host/bench
