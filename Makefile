@@ -13,12 +13,13 @@ MAINLINE_ENV  := PATCHES=$(PATCHES)/mainline SERIES=mainline \
 		 BASE_SUITE=$(UPSTREAM_SUITE) BASE_TARBALL=$(UPSTREAM_TARBALL)
 KCONFIG  := $(CURDIR)/kconfig
 GUEST    := $(CURDIR)/guest
-CHECK_VARIANTS ?= $(VARIANTS)
+CHECK_VARIANTS ?= $(filter-out $(ON_DEMAND_VARIANTS),$(VARIANTS))
 
 export BUILD TREE MAINLINE_TREE PATCHES KCONFIG GUEST CHECK_VARIANTS
 export BASE_PACKAGE BASE_VERSION BASE_TARBALL SELFTEST_TARGETS VARIANTS
 export UPSTREAM_PACKAGE UPSTREAM_VERSION UPSTREAM_SUITE UPSTREAM_TARBALL
 export KNOWN_FAILURES := $(CURDIR)/tests/known-failures
+export KNOWN_KCSAN := $(CURDIR)/tests/known-kcsan
 export QEMU_SMP QEMU_MEMORY QEMU_ACCEL QEMU_CPU KERNEL_CMDLINE VM_TIMEOUT
 export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_REF $(v)_SMP)
 export BENCH BENCH_KERNELS BENCH_VMAS
@@ -59,6 +60,12 @@ bench: deps tree guest-image
 trace-inversion: deps tree guest-image
 	@for k in $(or $(TRACE_KERNELS),base patched upstream); do host/kernel-build $$k >/dev/null || exit; done
 	@host/trace-inversion $(TRACE_KERNELS)
+
+## make kcsan [KCSAN_SECS=180]  the data-race detector: proc-maps-race and maps-stress on the kcsan kernel
+.PHONY: kcsan
+kcsan: deps tree guest-image
+	@host/kernel-build kcsan >/dev/null
+	@host/kcsan
 
 ## make soak [SOAK_SECS=1800] [SOAK_KERNEL=debug] [SOAK_SEED=n]  long randomized stress
 soak: deps tree guest-image

@@ -22,8 +22,9 @@ UPSTREAM_TARBALL := /usr/src/linux-source-7.3.tar.xz
 # from, which work tree it builds (linux: 6.12 and the series; mainline: 7.3
 # and the mainline series), at which ref (base: the unpatched base the tree
 # was created from; empty: the work tree as it is) and how many vCPUs the
-# guest gets.
-VARIANTS := base patched debug up upstream mainline
+# guest gets.  rt is the series on a PREEMPT_RT kernel (per-VMA locks on),
+# tested like patched.
+VARIANTS := base patched debug up rt upstream mainline
 base_FRAGMENTS     := guest
 base_TREE          := linux
 base_REF           := base
@@ -34,11 +35,23 @@ debug_TREE         := linux
 up_FRAGMENTS       := guest up
 up_TREE            := linux
 up_SMP             := 1
+rt_FRAGMENTS       := guest rt
+rt_TREE            := linux
 upstream_FRAGMENTS := guest v7
 upstream_TREE      := mainline
 upstream_REF       := base
 mainline_FRAGMENTS := guest v7
 mainline_TREE      := mainline
+
+# Variants that make check does not boot (CHECK_VARIANTS is the others):
+# each has a target of its own.  kcsan, the data-race detector (make
+# kcsan), would take a warm make check over its 15 minutes.
+ON_DEMAND_VARIANTS := kcsan
+VARIANTS           += $(ON_DEMAND_VARIANTS)
+kcsan_FRAGMENTS    := guest kcsan
+kcsan_TREE         := linux
+# make kcsan: seconds of maps-stress, after proc-maps-race.
+export KCSAN_SECS  := 180
 
 # The guest: QEMU under TCG (no KVM here), multi-threaded.
 QEMU_SMP     := 2

@@ -25,6 +25,21 @@ result() {
 	printf '%-4s %s\n' "$1" "$2"
 }
 
+# tally START: the failures recorded in $CHECK_RESULTS, the counts and the
+# time since START (date +%s), then "N passed, N failed"; false if any
+# failed.
+tally() {
+	passed=$(grep -c '^pass ' "$CHECK_RESULTS")
+	failed=$(grep -c '^fail ' "$CHECK_RESULTS")
+	skipped=$(grep -c '^skip ' "$CHECK_RESULTS")
+	known=$(grep -c '^known ' "$CHECK_RESULTS")
+	grep '^fail ' "$CHECK_RESULTS" | sed 's/^fail /FAILED: /'
+	echo "results: $CHECK_RESULTS; $skipped skipped; $known known failures" \
+		"(tests/known-*, printed above); took $(($(date +%s) - $1))s"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
 # variant_var VARIANT NAME: the value of VARIANT_NAME from config.mk.
 variant_var() {
 	eval "printf '%s' \"\${${1}_${2}:-}\""

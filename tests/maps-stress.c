@@ -3,7 +3,7 @@
  * maps-stress - randomized stress of the readers of /proc/PID/maps.
  *
  * Usage: maps-stress [-d SECONDS] [-s SEED] [-m MUTATORS] [-f FORKERS]
- *                    [-r READERS] [-p PROCESSES]
+ *                    [-b BRKERS] [-r READERS] [-p PROCESSES]
  *   -d SECONDS    how long to run (default 10)
  *   -s SEED       seed of every random choice (default: from the clock);
  *                 the choices repeat with the seed, the thread interleaving
@@ -11,6 +11,11 @@
  *   -m MUTATORS   mutator threads in the target (default 3, at most 16)
  *   -f FORKERS    threads of the target that fork children that exit at
  *                 once (default 1)
+ *   -b BRKERS     threads of the target that move its program break with
+ *                 brk() (default 0), up and down between where it was and
+ *                 OP_PAGES pages above, never touching the new pages: the
+ *                 heap grows and shrinks, and mm->brk, which a reader reads
+ *                 for every anonymous VMA (is it [heap]?), changes under it
  *   -r READERS    reader threads (default 5), given these roles in turn:
  *                 maps reader, PROCMAP_QUERY querier, a maps reader and a
  *                 querier sharing one fd, smaps/smaps_rollup/numa_maps
@@ -25,9 +30,10 @@
  * munmap, mprotect, mremap (moving, growing, MREMAP_DONTUNMAP, duplicating
  * a MAP_SHARED mapping with old_size 0), madvise, rename (anon names) and
  * touch at random, while other threads of it fork children that exit at
- * once.  The mutators never touch a sentinel or a gap: they map only
- * with MAP_FIXED inside their own arenas, and the target makes no other
- * mapping once the layout is made.
+ * once, and (with -b) others move its program break.  The mutators never
+ * touch a sentinel or a gap: they map only with MAP_FIXED inside their own
+ * arenas, and the target makes no other mapping once the layout is made
+ * (the heap, which only the break movers change, is outside the region).
  *
  * Readers in this process and in reader processes check that
  *   - every line of a whole maps or smaps read (with odd read() sizes)
@@ -46,7 +52,8 @@
  *     sentinels and the arenas are ever mapped, so they count at most
  *     their sizes; outside it the target maps and unmaps nothing after
  *     the layout, so only a stack can change, by growing, which VmStk
- *     (read after the rollup) shows.  Hence Rss <= the sentinels + the
+ *     (read after the rollup) shows, and the heap, whose pages above the
+ *     break of the start nobody touches.  Hence Rss <= the sentinels + the
  *     arenas + the VMAs outside the region before the run (less the gate
  *     VMA, which the rollup skips) + VmStk's growth since;
  *   - numa_maps (if the kernel has it) has every sentinel's start once,
@@ -59,14 +66,14 @@
  *
  * Output: each violation on stderr as it is seen (the first 30), then
  *   maps-stress: seed=S duration=D elapsed=SECONDS reads=N queries=N
- *     smaps=N mutations=N forks=N kills=N violations=N errors=N
+ *     smaps=N mutations=N forks=N brks=N kills=N violations=N errors=N
  * on one line: whole maps reads checked, PROCMAP_QUERY calls, smaps,
  * smaps_rollup and numa_maps reads checked, changes the kernel made (failed
- * calls are not counted), forks, reader processes killed, violations of
- * the contract, and errors: failures of the test itself (the target died,
- * a reader process crashed).  Exit status: 0 if both are 0, 1 if
- * not, 2 on usage or setup errors, 3 if the run had to be killed by its
- * watchdog.
+ * calls are not counted), forks, moves of the break (-b), reader processes
+ * killed, violations of the contract, and errors: failures of the test
+ * itself (the target died, a reader process crashed).  Exit status: 0 if
+ * both are 0, 1 if not, 2 on usage or setup errors, 3 if the run had to be
+ * killed by its watchdog.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,6 +91,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +116,7 @@
 
 #define MAX_MUTATORS		16
 #define MAX_FORKERS		4
+#define MAX_BRKERS		4
 #define ARENAS_PER_MUTATOR	4
 #define MAX_ARENAS		(MAX_MUTATORS * ARENAS_PER_MUTATOR)
 #define MAX_SENTINELS		(MAX_ARENAS + 1)
@@ -153,7 +162,7 @@ struct sentinel {
 /* Shared by this process, the target and the reader processes. */
 struct shared {
 	atomic_int stop;
-	atomic_ulong reads, queries, smaps, mutations, forks;
+	atomic_ulong reads, queries, smaps, mutations, forks, brks;
 	atomic_ulong violations, errors, reported;
 	unsigned long region_start, region_end;	/* sentinels, gaps, arenas */
 	unsigned long resident;		/* bytes: the sentinels' sum */
@@ -167,7 +176,7 @@ struct shared {
 
 static struct shared *sh;
 static unsigned long page;
-static int nmutators = 3, nforkers = 1, nreaders = 5, nprocesses = 2;
+static int nmutators = 3, nforkers = 1, nbrkers, nreaders = 5, nprocesses = 2;
 static unsigned long duration = 10;
 static uint64_t seed;
 static pid_t target;
@@ -443,6 +452,30 @@ static void *forker_main(void *arg)
 	return NULL;
 }
 
+/* The target's program break before its break movers started. */
+static unsigned long brk0;
+
+/*
+ * Break mover @arg: move the program break to a random point between brk0
+ * and OP_PAGES pages above; brk() changes mm->brk under mmap_lock, and the
+ * heap VMA grows or shrinks.  The raw system call: the target allocates
+ * nothing during the run, so libc's own idea of the break (sbrk()) does
+ * not matter, and nothing uses the new pages.
+ */
+static void *brker_main(void *arg)
+{
+	uint64_t rng = stream(200 + (uintptr_t)arg);
+
+	pthread_barrier_wait(&start_barrier);
+	while (!stopping()) {
+		unsigned long want = brk0 + rnd(&rng, OP_PAGES + 1) * page;
+
+		if ((unsigned long)syscall(SYS_brk, want) == want)
+			count(&sh->brks);
+	}
+	return NULL;
+}
+
 static void *map_sentinel(int i, int sentinel_fd)
 {
 	const struct kind *k = &kinds[i % NR_KINDS];
@@ -529,7 +562,7 @@ static void target_main(pid_t parent, int ready, int ctl)
 {
 	struct mutator mutators[MAX_MUTATORS];
 	struct sigaction sa = { .sa_handler = touch_fault };
-	pthread_t forkers[MAX_FORKERS];
+	pthread_t forkers[MAX_FORKERS], brkers[MAX_BRKERS];
 	int sentinel_fd, data_fd, i;
 	char c;
 
@@ -544,7 +577,8 @@ static void target_main(pid_t parent, int ready, int ctl)
 	if (sentinel_fd < 0 || data_fd < 0)
 		_exit(2);
 
-	pthread_barrier_init(&start_barrier, NULL, nmutators + nforkers + 1);
+	pthread_barrier_init(&start_barrier, NULL,
+			     nmutators + nforkers + nbrkers + 1);
 	for (i = 0; i < nmutators; i++) {
 		mutators[i].id = i;
 		mutators[i].rng = stream(100 + i);
@@ -555,6 +589,12 @@ static void target_main(pid_t parent, int ready, int ctl)
 	}
 	for (i = 0; i < nforkers; i++) {
 		if (pthread_create(&forkers[i], NULL, forker_main, NULL))
+			_exit(2);
+	}
+	brk0 = (unsigned long)sbrk(0);
+	for (i = 0; i < nbrkers; i++) {
+		if (pthread_create(&brkers[i], NULL, brker_main,
+				   (void *)(uintptr_t)i))
 			_exit(2);
 	}
 	if (make_layout(sentinel_fd)) {
@@ -571,6 +611,8 @@ static void target_main(pid_t parent, int ready, int ctl)
 		pthread_join(mutators[i].thread, NULL);
 	for (i = 0; i < nforkers; i++)
 		pthread_join(forkers[i], NULL);
+	for (i = 0; i < nbrkers; i++)
+		pthread_join(brkers[i], NULL);
 	_exit(0);
 }
 
@@ -1431,7 +1473,7 @@ static void record_sentinels(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: maps-stress [-d SECONDS] [-s SEED] [-m MUTATORS] [-f FORKERS] [-r READERS] [-p PROCESSES]\n");
+	fprintf(stderr, "usage: maps-stress [-d SECONDS] [-s SEED] [-m MUTATORS] [-f FORKERS] [-b BRKERS] [-r READERS] [-p PROCESSES]\n");
 	exit(2);
 }
 
@@ -1472,7 +1514,7 @@ int main(int argc, char **argv)
 	double start, end;
 	char c;
 
-	while ((opt = getopt(argc, argv, "d:s:m:f:r:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:m:f:b:r:p:")) != -1) {
 		switch (opt) {
 		case 'd':
 			duration = number(optarg, 86400);
@@ -1486,6 +1528,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			nforkers = number(optarg, MAX_FORKERS);
+			break;
+		case 'b':
+			nbrkers = number(optarg, MAX_BRKERS);
 			break;
 		case 'r':
 			nreaders = number(optarg, MAX_READERS);
@@ -1539,8 +1584,8 @@ int main(int argc, char **argv)
 	snprintf(numa_path, sizeof(numa_path), "/proc/%d/numa_maps", target);
 	snprintf(status_path, sizeof(status_path), "/proc/%d/status", target);
 	record_sentinels();
-	printf("maps-stress: setup: seed=%llu duration=%lu mutators=%d forkers=%d readers=%d processes=%d target=%d sentinels=%d arenas=%d gate=%s\n",
-	       (unsigned long long)seed, duration, nmutators, nforkers, nreaders,
+	printf("maps-stress: setup: seed=%llu duration=%lu mutators=%d forkers=%d brkers=%d readers=%d processes=%d target=%d sentinels=%d arenas=%d gate=%s\n",
+	       (unsigned long long)seed, duration, nmutators, nforkers, nbrkers, nreaders,
 	       nprocesses, target, sh->nsentinels, sh->narenas,
 	       sh->gate[0] ? "yes" : "no");
 
@@ -1621,11 +1666,12 @@ int main(int argc, char **argv)
 	unlink(sentinel_file);
 	unlink(data_file);
 
-	printf("maps-stress: seed=%llu duration=%lu elapsed=%.1f reads=%lu queries=%lu smaps=%lu mutations=%lu forks=%lu kills=%lu violations=%lu errors=%lu\n",
+	printf("maps-stress: seed=%llu duration=%lu elapsed=%.1f reads=%lu queries=%lu smaps=%lu mutations=%lu forks=%lu brks=%lu kills=%lu violations=%lu errors=%lu\n",
 	       (unsigned long long)seed, duration, now() - start,
 	       atomic_load(&sh->reads),
 	       atomic_load(&sh->queries), atomic_load(&sh->smaps),
-	       atomic_load(&sh->mutations), atomic_load(&sh->forks), kills,
+	       atomic_load(&sh->mutations), atomic_load(&sh->forks),
+	       atomic_load(&sh->brks), kills,
 	       atomic_load(&sh->violations), atomic_load(&sh->errors));
 	return atomic_load(&sh->violations) || atomic_load(&sh->errors);
 }
