@@ -60,6 +60,7 @@ bench: deps tree guest-image
 trace-inversion: deps tree guest-image
 	@for k in $(or $(TRACE_KERNELS),base patched upstream); do host/kernel-build $$k >/dev/null || exit; done
 	@host/trace-inversion $(TRACE_KERNELS)
+	@host/trace-preempted $(or $(TRACE_KERNELS),base patched upstream)
 
 ## make kcsan [KCSAN_SECS=180]  the data-race detector: proc-maps-race and maps-stress on the kcsan kernel
 .PHONY: kcsan
