@@ -13,26 +13,30 @@ MAINLINE_ENV  := PATCHES=$(PATCHES)/mainline SERIES=mainline \
 		 BASE_SUITE=$(UPSTREAM_SUITE) BASE_TARBALL=$(UPSTREAM_TARBALL)
 KCONFIG  := $(CURDIR)/kconfig
 GUEST    := $(CURDIR)/guest
-CHECK_VARIANTS ?= $(filter-out $(ON_DEMAND_VARIANTS),$(VARIANTS))
 
-export BUILD TREE MAINLINE_TREE PATCHES KCONFIG GUEST CHECK_VARIANTS
+export BUILD TREE MAINLINE_TREE PATCHES KCONFIG GUEST CHECK_VARIANTS CHECK_JOBS
 export BASE_PACKAGE BASE_VERSION BASE_TARBALL SELFTEST_TARGETS VARIANTS
 export UPSTREAM_PACKAGE UPSTREAM_VERSION UPSTREAM_SUITE UPSTREAM_TARBALL
 export KNOWN_FAILURES := $(CURDIR)/tests/known-failures
 export KNOWN_KCSAN := $(CURDIR)/tests/known-kcsan
 export QEMU_SMP QEMU_MEMORY QEMU_ACCEL QEMU_CPU KERNEL_CMDLINE VM_TIMEOUT
-export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_REF $(v)_SMP)
+export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_REF $(v)_SMP $(v)_ARCH)
+ARCH_SETTINGS := KARCH CROSS IMAGE DEB QEMU CPU PORTS CMDLINE
+export ARCHES $(foreach a,$(ARCHES),$(foreach n,$(ARCH_SETTINGS),ARCH_$(a)_$(n)))
 export BENCH BENCH_KERNELS BENCH_VMAS
 export BENCH_REPS = $(BENCH_REPS_$(BENCH))
 export BENCH_SECS = $(BENCH_SECS_$(BENCH))
 export BENCH_COST = $(BENCH_COST_$(BENCH))
 
 # Static programs the guest runs, from the repo's own C sources: tests/*.c
-# and the benchmark's bench/*.c.
+# and the benchmark's bench/*.c, built for each architecture (with its
+# CROSS prefix) into $(BUILD)/guest/ARCH/bin; and the guest's own
+# /usr/bin/timeout (guest/timeout.c) into $(BUILD)/guest/ARCH/sys.
 GUEST_SOURCES  := $(wildcard tests/*.c) $(wildcard bench/*.c)
-GUEST_PROGRAMS := $(patsubst %.c,$(BUILD)/guest-bin/%,$(notdir $(GUEST_SOURCES)))
-GUEST_CFLAGS   := -O2 -Wall -Wextra -static -pthread \
-		  -isystem $(BUILD)/selftests/usr/include
+GUEST_PROGRAMS := $(foreach a,$(ARCHES),\
+	$(patsubst %.c,$(BUILD)/guest/$(a)/bin/%,$(notdir $(GUEST_SOURCES))) \
+	$(BUILD)/guest/$(a)/sys/timeout)
+GUEST_CFLAGS   := -O2 -Wall -Wextra -static -pthread
 
 .PHONY: help check vm-run bench deps tree tree-reset export apply kernel kernels bisect-build soak \
 	guest-image guest-programs clean
@@ -43,6 +47,11 @@ help:
 ## make check           the test command: hygiene, then selftests on every kernel
 check: deps tree
 	host/check
+
+## make check-arm64-64k  make check's kernel tests on arm64 with 64K pages, beside base
+.PHONY: check-arm64-64k
+check-arm64-64k:
+	@$(MAKE) --no-print-directory check CHECK_VARIANTS='arm64_64k base'
 
 ## make vm-run KERNEL=<variant> RUN='<cmd>' [ADD='<files>']  run a command in a guest
 vm-run: deps tree guest-image
@@ -106,24 +115,37 @@ kernel: deps tree
 kernels: deps tree
 	@for v in $(VARIANTS); do host/kernel-build $$v || exit; done
 
-# The kselftests of the series' tree, and upstream's own (the mainline tree's:
-# 7.3 and the mainline series), whose collections are named e.g. proc-7.3.
+# For each architecture, the kselftests of the series' tree and upstream's
+# own (the mainline tree's: 7.3 and the mainline series), whose collections
+# are named e.g. proc-7.3, the guest programs and the initramfs.
 guest-image: deps tree
-	@host/selftests-build $(TREE) $(BUILD)/selftests
-	@host/selftests-build $(MAINLINE_TREE) $(BUILD)/selftests-upstream \
-		$(UPSTREAM_PACKAGE:linux-source-%=%)
+	@for a in $(ARCHES); do \
+		host/selftests-build $$a $(TREE) $(BUILD)/guest/$$a/selftests && \
+		host/selftests-build $$a $(MAINLINE_TREE) \
+			$(BUILD)/guest/$$a/selftests-upstream \
+			$(UPSTREAM_PACKAGE:linux-source-%=%) || exit; \
+	done
 	@$(MAKE) -s --no-print-directory guest-programs
-	@host/initramfs-build
+	@for a in $(ARCHES); do host/initramfs-build $$a || exit; done
 
 guest-programs: $(GUEST_PROGRAMS)
 
-$(BUILD)/guest-bin/%: tests/%.c $(wildcard tests/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -o $@ $< -lm
+define guest_program_rules
+$(BUILD)/guest/$(1)/bin/%: tests/%.c $(wildcard tests/*.h)
+	@mkdir -p $$(@D)
+	$(ARCH_$(1)_CROSS)gcc $(GUEST_CFLAGS) \
+		-isystem $(BUILD)/guest/$(1)/selftests/usr/include -o $$@ $$< -lm
 
-$(BUILD)/guest-bin/%: bench/%.c $(wildcard bench/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -o $@ $< -lm
+$(BUILD)/guest/$(1)/sys/timeout: guest/timeout.c
+	@mkdir -p $$(@D)
+	$(ARCH_$(1)_CROSS)gcc $(GUEST_CFLAGS) -o $$@ $$<
+
+$(BUILD)/guest/$(1)/bin/%: bench/%.c $(wildcard bench/*.h)
+	@mkdir -p $$(@D)
+	$(ARCH_$(1)_CROSS)gcc $(GUEST_CFLAGS) \
+		-isystem $(BUILD)/guest/$(1)/selftests/usr/include -o $$@ $$< -lm
+endef
+$(foreach a,$(ARCHES),$(eval $(call guest_program_rules,$(a))))
 
 ## make clean           remove build/ (the work tree too: export first)
 clean:

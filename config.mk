@@ -43,24 +43,76 @@ upstream_REF       := base
 mainline_FRAGMENTS := guest v7
 mainline_TREE      := mainline
 
-# Variants that make check does not boot (CHECK_VARIANTS is the others):
-# each has a target of its own.  kcsan, the data-race detector (make
-# kcsan), would take a warm make check over its 15 minutes.
+# The arm64 kernels: the series on arm64 with 16K pages (as Android's
+# 16K-page kernels) and with 64K pages (as arm64 servers), cross-built and
+# booted under qemu-system-aarch64.  A variant's ARCH is x86_64 unless
+# given; its architecture's fragment (kconfig/ARCH.config) comes first.
+VARIANTS += arm64
+arm64_FRAGMENTS     := guest pages-16k
+arm64_TREE          := linux
+arm64_ARCH          := arm64
+
+# Variants that make check does not boot: each has a target of its own.
+# kcsan, the data-race detector (make kcsan), and arm64_64k, the series on
+# 64K pages (make check-arm64-64k), would take a warm make check over its
+# 15 minutes.
 ON_DEMAND_VARIANTS := kcsan
+ON_DEMAND_VARIANTS += arm64_64k
 VARIANTS           += $(ON_DEMAND_VARIANTS)
 kcsan_FRAGMENTS    := guest kcsan
 kcsan_TREE         := linux
+arm64_64k_FRAGMENTS := guest pages-64k
+arm64_64k_TREE      := linux
+arm64_64k_ARCH      := arm64
 # make kcsan: seconds of maps-stress, after proc-maps-race.
 export KCSAN_SECS  := 180
+
+# The kernels make check boots (every variant but the on-demand ones), the
+# slowest first, and how many at a time: each guest's tests mostly run for
+# fixed times (proc-maps-race 1 s a test, maps-stress 10 s), so two guests
+# side by side on 2 cores take little more time than one, each doing about
+# half the work in that time.
+CHECK_VARIANTS := debug arm64 patched mainline upstream rt base up
+CHECK_JOBS     := 2
+
+# Architectures: what builds a kernel, the guest's programs and its
+# busybox for each, and what boots it.  KARCH is the kernel's ARCH=,
+# CROSS_COMPILE its prefix (empty: the host's own gcc), IMAGE what the
+# kernel build makes and QEMU boots, DEB the Debian architecture of its
+# busybox-static (the host's own package on the host's architecture, else
+# downloaded), QEMU the emulator and its machine, CPU its -cpu, CONSOLE the
+# kernel's console, PORTS how the job's output and capture leave the guest
+# (serial: the second and third serial ports; virtio: two virtio consoles,
+# as the arm64 virt machine has one UART), CMDLINE what the architecture
+# adds to KERNEL_CMDLINE.
+ARCHES := x86_64 arm64
+ARCH_x86_64_KARCH   := x86_64
+ARCH_x86_64_CROSS   :=
+ARCH_x86_64_IMAGE   := arch/x86/boot/bzImage
+ARCH_x86_64_DEB     := amd64
+ARCH_x86_64_QEMU    := qemu-system-x86_64
+ARCH_x86_64_CPU     := max
+ARCH_x86_64_PORTS   := serial
+# vsyscall=xonly maps the gate VMA ([vsyscall]) so tests can check it.
+ARCH_x86_64_CMDLINE := console=ttyS0 vsyscall=xonly
+ARCH_arm64_KARCH    := arm64
+ARCH_arm64_CROSS    := aarch64-linux-gnu-
+ARCH_arm64_IMAGE    := arch/arm64/boot/Image
+ARCH_arm64_DEB      := arm64
+ARCH_arm64_QEMU     := qemu-system-aarch64 -M virt
+# Pointer authentication with QEMU's own hash rather than the
+# architected QARMA, which TCG emulates several times slower.
+ARCH_arm64_CPU      := max,pauth-impdef=on
+ARCH_arm64_PORTS    := virtio
+ARCH_arm64_CMDLINE  := console=ttyAMA0
 
 # The guest: QEMU under TCG (no KVM here), multi-threaded.
 QEMU_SMP     := 2
 QEMU_MEMORY  := 2G
 QEMU_ACCEL   := tcg,thread=multi
-QEMU_CPU     := max
-# vsyscall=xonly maps the gate VMA ([vsyscall]) so tests can check it.
-KERNEL_CMDLINE := console=ttyS0 panic=-1 oops=panic vsyscall=xonly \
-		  softlockup_panic=0 nokaslr
+# QEMU_CPU, if set, overrides the architecture's CPU (ARCH_*_CPU).
+QEMU_CPU     :=
+KERNEL_CMDLINE := panic=-1 oops=panic softlockup_panic=0 nokaslr
 # Seconds before a guest that has not powered off is killed.
 VM_TIMEOUT := 1200
 SELFTEST_TARGETS := proc

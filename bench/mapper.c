@@ -22,7 +22,9 @@
 
 #include "bench.h"
 
-#define PAGE	4096ul
+/* The page size (sysconf), set first thing in main(). */
+static unsigned long page_size;
+#define PAGE	page_size
 
 static void usage(void)
 {
@@ -65,6 +67,7 @@ int main(int argc, char **argv)
 	static struct hist h;
 	char *region, *page;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((opt = getopt(argc, argv, "m:t:p:s:r:n:")) != -1) {
 		switch (opt) {
 		case 'm':

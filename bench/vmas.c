@@ -14,7 +14,9 @@
 
 #include "bench.h"
 
-#define PAGE	4096ul
+/* The page size (sysconf), set first thing in main(). */
+static unsigned long page_size;
+#define PAGE	page_size
 
 static void usage(void)
 {
@@ -48,6 +50,7 @@ int main(int argc, char **argv)
 	int ready_fd = -1, opt;
 	char *region;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
 		switch (opt) {
 		case 'n':

@@ -45,6 +45,39 @@ variant_var() {
 	eval "printf '%s' \"\${${1}_${2}:-}\""
 }
 
+# variant_arch VARIANT: the architecture VARIANT is built for (config.mk).
+variant_arch() {
+	set -- "$(variant_var "$1" ARCH)"
+	printf '%s' "${1:-x86_64}"
+}
+
+# variant_fragments VARIANT: the kconfig fragments VARIANT is built from,
+# its architecture's first (paths).
+variant_fragments() (
+	printf '%s' "$KCONFIG/$(variant_arch "$1").config"
+	for f in $(variant_var "$1" FRAGMENTS); do
+		printf ' %s' "$KCONFIG/$f.config"
+	done
+)
+
+# kconfig_merge FRAGMENT...: the options the fragments set, one
+# CONFIG_X=value a line (n: not set), the last assignment of each winning,
+# in the order of their first assignment.
+kconfig_merge() {
+	for frag; do
+		[ -f "$frag" ] || die "no kconfig fragment $frag"
+	done
+	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)/\1 \2/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set/\1 n/p' "$@" |
+		awk '{ val[$1] = $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+		END { for (i = 1; i <= n; i++) print order[i] "=" val[order[i]] }'
+}
+
+# arch_var ARCH NAME: the value of ARCH_ARCH_NAME from config.mk.
+arch_var() {
+	eval "printf '%s' \"\${ARCH_${1}_${2}:-}\""
+}
+
 # need_variant VARIANT: fail unless VARIANT is one config.mk defines.
 need_variant() {
 	case " $VARIANTS " in

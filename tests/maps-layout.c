@@ -14,8 +14,9 @@
  * The layout: a file in /tmp mapped private r-- and shared rw-, private and
  * shared anonymous mappings, a named anonymous VMA, a PROT_NONE guard region
  * and one splitting an rw- mapping, all at fixed addresses; the heap grown
- * with sbrk(); some pages of each touched.  Plus what every process has,
- * including the [vsyscall] gate VMA (vsyscall=xonly on the command line).
+ * with sbrk(); some pages of each touched; every size in pages of the
+ * kernel's size.  Plus what every process has, including x86_64's
+ * [vsyscall] gate VMA (vsyscall=xonly on the command line).
  *
  * What would differ from one run or boot to the next, and how it is kept
  * fixed:
@@ -60,17 +61,24 @@
 #define REEXEC_ENV	"MAPS_LAYOUT_REEXEC=1"
 #define PROGRAM		"/tmp/maps-layout"
 #define DATA_FILE	"/tmp/maps-layout.dat"
-#define PAGE		4096UL
 #define FILE_PAGES	4
 
-/* The fixed addresses: well above the program and its heap. */
-#define FILE_PRIVATE	0x10000000UL	/* 2 pages of the file, r--p */
-#define FILE_SHARED	0x10010000UL	/* 2 pages of the file, rw-s */
-#define ANON_PRIVATE	0x10020000UL	/* 4 pages, rw-p */
-#define ANON_SHARED	0x10030000UL	/* 2 pages, rw-s */
-#define ANON_NAMED	0x10040000UL	/* 2 pages, rw-p, named */
-#define GUARD		0x10050000UL	/* 4 pages, ---p */
-#define SPLIT		0x10060000UL	/* 3 pages: rw-p, ---p, rw-p */
+/* The page size: every size of the layout is in pages. */
+static unsigned long page_size;
+#define PAGE		page_size
+
+/*
+ * The fixed addresses: well above the program and its heap, a slot of 16
+ * pages each, so that unmapped pages part them at every page size.
+ */
+#define SLOT(n)		(0x10000000UL + (n) * 16 * PAGE)
+#define FILE_PRIVATE	SLOT(0)		/* 2 pages of the file, r--p */
+#define FILE_SHARED	SLOT(1)		/* 2 pages of the file, rw-s */
+#define ANON_PRIVATE	SLOT(2)		/* 4 pages, rw-p */
+#define ANON_SHARED	SLOT(3)		/* 2 pages, rw-s */
+#define ANON_NAMED	SLOT(4)		/* 2 pages, rw-p, named */
+#define GUARD		SLOT(5)		/* 4 pages, ---p */
+#define SPLIT		SLOT(6)		/* 3 pages: rw-p, ---p, rw-p */
 #define OUT		0x20000000UL	/* the output buffers */
 #define OUT_SIZE	(4UL << 20)
 
@@ -165,16 +173,20 @@ static void touch(unsigned long addr, unsigned long page, char value)
 
 static void layout(void)
 {
-	char data[FILE_PAGES * PAGE];
+	size_t size = FILE_PAGES * PAGE;
+	char *data = malloc(size);
 	unsigned long i;
 	char *heap;
 	int fd;
 
-	for (i = 0; i < sizeof(data); i++)
+	if (!data)
+		fail("malloc");
+	for (i = 0; i < size; i++)
 		data[i] = 'a' + i / PAGE;
 	fd = open(DATA_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, data, sizeof(data)) != sizeof(data))
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		fail("cannot write %s", DATA_FILE);
+	free(data);
 
 	map(FILE_PRIVATE, 2, PROT_READ, MAP_PRIVATE, fd, 0);
 	(void)*(volatile char *)FILE_PRIVATE;
@@ -232,6 +244,7 @@ int main(int argc, char **argv)
 	unsigned int i, sections = 0;
 
 	(void)argc;
+	page_size = sysconf(_SC_PAGESIZE);
 	reexec(argv);
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
