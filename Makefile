@@ -21,7 +21,7 @@ export KNOWN_FAILURES := $(CURDIR)/tests/known-failures
 export KNOWN_KCSAN := $(CURDIR)/tests/known-kcsan
 export QEMU_SMP QEMU_MEMORY QEMU_ACCEL QEMU_CPU KERNEL_CMDLINE VM_TIMEOUT
 export $(foreach v,$(VARIANTS),$(v)_FRAGMENTS $(v)_TREE $(v)_REF $(v)_SMP $(v)_ARCH)
-ARCH_SETTINGS := KARCH CROSS IMAGE DEB QEMU CPU PORTS CMDLINE
+ARCH_SETTINGS := KARCH CROSS IMAGE DEB QEMU CPU PORTS CMDLINE HOSTFS
 export ARCHES $(foreach a,$(ARCHES),$(foreach n,$(ARCH_SETTINGS),ARCH_$(a)_$(n)))
 export BENCH BENCH_KERNELS BENCH_VMAS
 export BENCH_REPS = $(BENCH_REPS_$(BENCH))
@@ -53,10 +53,10 @@ check: deps tree
 check-arm64-64k:
 	@$(MAKE) --no-print-directory check CHECK_VARIANTS='arm64_64k base'
 
-## make vm-run KERNEL=<variant> RUN='<cmd>' [ADD='<files>']  run a command in a guest
+## make vm-run KERNEL=<variant> [HOST=1] RUN='<cmd>' [ADD='<files>']  run a command in a guest (HOST=1: with the host's programs)
 vm-run: deps tree guest-image
 	@host/kernel-build $(KERNEL) >/dev/null
-	@host/vm-run "$(KERNEL)" '$(subst ','\'',$(value RUN))' $(ADD)
+	@VM_HOST='$(HOST)' host/vm-run "$(KERNEL)" '$(subst ','\'',$(value RUN))' $(ADD)
 
 ## make bench [BENCH=short]  mapper latency under maps, query, smaps, smaps_rollup readers: base, patched, upstream, mainline
 bench: deps tree guest-image

@@ -4,7 +4,11 @@
  * smaps, smaps_rollup and numa_maps, for a byte-for-byte comparison of the
  * output of two kernels (host/outputs-compare).
  *
- * Usage: maps-layout
+ * Usage: maps-layout [--hold]
+ *
+ * With --hold it prints nothing but "ready" once the layout is made, then
+ * holds it until its standard input ends: a quiet process for other
+ * programs to examine (the host's pmap, ps and gdb: guest/jobs/clients).
  *
  * Each file is printed between "==== NAME ====" and "==== end NAME ====";
  * numa_maps only if the kernel has it.  The last line is
@@ -132,9 +136,11 @@ static void copy_self(void)
  * Run a fresh copy of this program in a private /tmp, without address space
  * randomization, with argv and environment fixed.
  */
+static bool hold;
+
 static void reexec(char **argv)
 {
-	char *const args[] = { "maps-layout", NULL };
+	char *const args[] = { "maps-layout", hold ? "--hold" : NULL, NULL };
 	char *const env[] = { REEXEC_ENV, NULL };
 	int pers = personality(0xffffffff);
 
@@ -143,9 +149,9 @@ static void reexec(char **argv)
 			fail("ASLR is still on after re-executing");
 		return;
 	}
-	if (argv[1]) {
+	if (argv[1] && (!hold || argv[2])) {
 		errno = EINVAL;
-		fail("usage: maps-layout");
+		fail("usage: maps-layout [--hold]");
 	}
 	if (pers == -1 || personality(pers | ADDR_NO_RANDOMIZE) == -1)
 		fail("personality(ADDR_NO_RANDOMIZE)");
@@ -243,8 +249,8 @@ int main(int argc, char **argv)
 	cpu_set_t cpus;
 	unsigned int i, sections = 0;
 
-	(void)argc;
 	page_size = sysconf(_SC_PAGESIZE);
+	hold = argc > 1 && !strcmp(argv[1], "--hold");
 	reexec(argv);
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
@@ -252,6 +258,17 @@ int main(int argc, char **argv)
 		fail("sched_setaffinity CPU 0");
 	layout();
 	touch_stack();
+	if (hold) {
+		char c;
+
+		printf("ready\n");
+		fflush(stdout);
+		while (read(STDIN_FILENO, &c, 1) > 0)
+			;
+		unlink(DATA_FILE);
+		unlink(PROGRAM);
+		return 0;
+	}
 
 	/* Read them all first: printing must not change what is read. */
 	for (i = 0; i < NR_FILES; i++) {

@@ -64,6 +64,11 @@
  *     the flags ask for; walks with PROCMAP_QUERY_COVERING_OR_NEXT_VMA
  *     meet every matching sentinel once; any result is self-consistent.
  *
+ * With -l LAYOUT (and -r 0 -p 0, no readers of its own), it is a target
+ * for other programs: the target's pid and its sentinels are written to
+ * LAYOUT, a FIFO say, when the mutators start (write_layout()); SIGTERM
+ * ends the run early, with the same report.
+ *
  * Output: each violation on stderr as it is seen (the first 30), then
  *   maps-stress: seed=S duration=D elapsed=SECONDS reads=N queries=N
  *     smaps=N mutations=N forks=N brks=N kills=N violations=N errors=N
@@ -178,6 +183,7 @@ static struct shared *sh;
 static unsigned long page;
 static int nmutators = 3, nforkers = 1, nbrkers, nreaders = 5, nprocesses = 2;
 static unsigned long duration = 10;
+static const char *layout_path;	/* -l */
 static uint64_t seed;
 static pid_t target;
 static char maps_path[64], smaps_path[64], rollup_path[64], numa_path[64];
@@ -1363,6 +1369,15 @@ static pid_t spawn_reader(int id, unsigned int generation)
 
 /* ---- The controller ---- */
 
+/* SIGTERM: end the run now, as if its time were up. */
+static volatile sig_atomic_t terminated;
+
+static void terminate(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
+
 static void watchdog(int sig)
 {
 	static const char msg[] = "maps-stress: error: the run did not end in time; killing it\n";
@@ -1473,7 +1488,7 @@ static void record_sentinels(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: maps-stress [-d SECONDS] [-s SEED] [-m MUTATORS] [-f FORKERS] [-b BRKERS] [-r READERS] [-p PROCESSES]\n");
+	fprintf(stderr, "usage: maps-stress [-d SECONDS] [-s SEED] [-m MUTATORS] [-f FORKERS] [-b BRKERS] [-r READERS] [-p PROCESSES] [-l LAYOUT]\n");
 	exit(2);
 }
 
@@ -1485,6 +1500,30 @@ static unsigned long number(const char *arg, unsigned long max)
 	if (!*arg || *end || v > max)
 		usage();
 	return v;
+}
+
+/*
+ * -l: write the target's pid and its sentinels to @path (a FIFO, say, that
+ * another program reads to examine the target while it runs):
+ *   target PID
+ *   START END PERMS KB		one line a sentinel: as in maps, and its size
+ *   end
+ */
+static void write_layout(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f)
+		setup_error("cannot open", path);
+	fprintf(f, "target %d\n", target);
+	for (i = 0; i < sh->nsentinels; i++)
+		fprintf(f, "%lx %lx %s %lu\n", sh->sentinel[i].start,
+			sh->sentinel[i].end, kinds[i % NR_KINDS].perms,
+			(sh->sentinel[i].end - sh->sentinel[i].start) >> 10);
+	fprintf(f, "end\n");
+	if (fclose(f))
+		setup_error("cannot write", path);
 }
 
 /* Did reader process @i die by itself?  It should not: that is an error. */
@@ -1514,7 +1553,7 @@ int main(int argc, char **argv)
 	double start, end;
 	char c;
 
-	while ((opt = getopt(argc, argv, "d:s:m:f:b:r:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:m:f:b:r:p:l:")) != -1) {
 		switch (opt) {
 		case 'd':
 			duration = number(optarg, 86400);
@@ -1537,6 +1576,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			nprocesses = number(optarg, MAX_PROCESSES);
+			break;
+		case 'l':
+			layout_path = optarg;
 			break;
 		default:
 			usage();
@@ -1574,6 +1616,7 @@ int main(int argc, char **argv)
 	close(ctl[0]);
 	signal(SIGALRM, watchdog);
 	alarm(duration + (duration > 120 ? duration : 120));
+	signal(SIGTERM, terminate);
 	if (read(ready[0], &c, 1) != 1) {
 		errno = ESRCH;
 		setup_error("the target did not start", "");
@@ -1592,6 +1635,8 @@ int main(int argc, char **argv)
 	/* Go. */
 	if (write(ctl[1], "g", 1) != 1)
 		setup_error("write", "target control pipe");
+	if (layout_path)
+		write_layout(layout_path);
 	start = now();
 	for (i = 0; i < nreaders; i++) {
 		struct reader *r = &readers[i];
@@ -1610,7 +1655,7 @@ int main(int argc, char **argv)
 
 	/* Kill a reader process now and then, until the time is up. */
 	end = start + duration;
-	while (now() < end) {
+	while (!terminated && now() < end) {
 		double left = end - now();
 		unsigned long ns = (5 + rnd(&rng, 245)) * 1000000UL;
 		struct timespec ts;
