@@ -84,9 +84,9 @@ CHECK_JOBS     := 2
 # kernel's console, PORTS how the job's output and capture leave the guest
 # (serial: the second and third serial ports; virtio: two virtio consoles,
 # as the arm64 virt machine has one UART), CMDLINE what the architecture
-# adds to KERNEL_CMDLINE, HOSTFS yes where the guest can run the host's own
-# programs (its architecture is the host's: QEMU shares the host's root
-# filesystem read-only, for make vm-run HOST=1 and the client checks).
+# adds to KERNEL_CMDLINE.  A guest of the host's own architecture (DEB)
+# gets the host's busybox and runs the host's programs: QEMU shares the
+# host's root filesystem read-only (make vm-run HOST=1, the client checks).
 ARCHES := x86_64 arm64
 ARCH_x86_64_KARCH   := x86_64
 ARCH_x86_64_CROSS   :=
@@ -97,7 +97,6 @@ ARCH_x86_64_CPU     := max
 ARCH_x86_64_PORTS   := serial
 # vsyscall=xonly maps the gate VMA ([vsyscall]) so tests can check it.
 ARCH_x86_64_CMDLINE := console=ttyS0 vsyscall=xonly
-ARCH_x86_64_HOSTFS  := yes
 ARCH_arm64_KARCH    := arm64
 ARCH_arm64_CROSS    := aarch64-linux-gnu-
 ARCH_arm64_IMAGE    := arch/arm64/boot/Image
@@ -108,7 +107,6 @@ ARCH_arm64_QEMU     := qemu-system-aarch64 -M virt
 ARCH_arm64_CPU      := max,pauth-impdef=on
 ARCH_arm64_PORTS    := virtio
 ARCH_arm64_CMDLINE  := console=ttyAMA0
-ARCH_arm64_HOSTFS   :=
 
 # The guest: QEMU under TCG (no KVM here), multi-threaded.
 QEMU_SMP     := 2

@@ -78,6 +78,12 @@ arch_var() {
 	eval "printf '%s' \"\${ARCH_${1}_${2}:-}\""
 }
 
+# arch_is_host ARCH: is ARCH the host's own architecture (its Debian one)?
+# Then the guest runs the host's busybox and the host's programs.
+arch_is_host() {
+	[ "$(arch_var "$1" DEB)" = "$(dpkg --print-architecture)" ]
+}
+
 # need_variant VARIANT: fail unless VARIANT is one config.mk defines.
 need_variant() {
 	case " $VARIANTS " in
